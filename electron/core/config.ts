@@ -1,0 +1,141 @@
+/**
+ * Where Keybridge keeps its data and which provider it talks to (PRODUCT.md §3): defaults, then
+ * `config.json` in the data folder, then `KEYBRIDGE_*` environment variables (the environment wins).
+ */
+import { readFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { KeybridgeError } from './errors';
+
+export const OPENAI_DEFAULTS = {
+  issuer: 'https://auth.openai.com',
+  clientId: 'app_EMoamEEZ73f0CkXaXp7hrann',
+  scope: 'openid profile email offline_access',
+  extraAuthorizeParams: {
+    id_token_add_organizations: 'true',
+    codex_cli_simplified_flow: 'true',
+    originator: 'codex_cli_rs',
+  } as Record<string, string>,
+  loopbackPorts: [1455, 1457],
+  loopbackPath: '/auth/callback',
+  schemeRedirect: 'keybridge://oauth/callback',
+  chatgptBase: 'https://chatgpt.com/backend-api',
+} as const;
+
+const FileConfig = z
+  .object({
+    KEYBRIDGE_ISSUER: z.string().url().optional(),
+    KEYBRIDGE_CLIENT_ID: z.string().min(1).optional(),
+    KEYBRIDGE_REDIRECT: z.enum(['loopback', 'scheme']).optional(),
+    KEYBRIDGE_LOOPBACK_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    KEYBRIDGE_CHATGPT_BASE: z.string().url().optional(),
+    KEYBRIDGE_SOCKET: z.string().min(1).optional(),
+  })
+  .strict();
+
+export interface ProviderConfig {
+  issuer: string;
+  /** True when `issuer` came from an override: then endpoints come from OIDC discovery. */
+  discover: boolean;
+  clientId: string;
+  scope: string;
+  extraAuthorizeParams: Record<string, string>;
+  redirect: 'loopback' | 'scheme';
+  /** Ports tried in order for the loopback receiver. */
+  loopbackPorts: number[];
+  chatgptBase: string;
+}
+
+export interface KeybridgeConfig {
+  home: string;
+  socketPath: string;
+  provider: ProviderConfig;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** The data folder: `KEYBRIDGE_HOME`, else the platform's per-user app data folder. */
+export function resolveHome(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.KEYBRIDGE_HOME) return env.KEYBRIDGE_HOME;
+  const home = env.HOME ?? homedir();
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Keybridge');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Keybridge');
+  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'keybridge');
+}
+
+/** PRODUCT.md §4: the broker endpoint. */
+export function resolveSocketPath(
+  home: string,
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  if (env.KEYBRIDGE_SOCKET) return env.KEYBRIDGE_SOCKET;
+  if (platform === 'win32') return `\\\\.\\pipe\\keybridge-${safeUserName()}`;
+  if (platform === 'darwin') return join(home, 'broker.sock');
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'keybridge', 'broker.sock');
+  return join(home, 'run', 'broker.sock');
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '_');
+  } catch {
+    return 'user';
+  }
+}
+
+function readFileConfig(home: string): z.infer<typeof FileConfig> {
+  const path = join(home, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new KeybridgeError('config_invalid', `Cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new KeybridgeError('config_invalid', `${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const parsed = FileConfig.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new KeybridgeError('config_invalid', `${path} has invalid settings: ${issues}`);
+  }
+  return parsed.data;
+}
+
+/** Reads the whole configuration. Throws KeybridgeError('config_invalid') with the offending key. */
+export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = process.platform): KeybridgeConfig {
+  const home = resolveHome(env, platform);
+  const file = readFileConfig(home);
+  const pick = <K extends keyof z.infer<typeof FileConfig>>(key: K): string | undefined =>
+    env[key] !== undefined && env[key] !== '' ? env[key] : file[key] !== undefined ? String(file[key]) : undefined;
+
+  const envChecked = FileConfig.partial().safeParse(
+    Object.fromEntries(Object.keys(FileConfig.shape).map((k) => [k, pick(k as keyof z.infer<typeof FileConfig>)])),
+  );
+  if (!envChecked.success) {
+    const issues = envChecked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new KeybridgeError('config_invalid', `Invalid Keybridge setting: ${issues}`);
+  }
+  const c = envChecked.data;
+  const issuer = (c.KEYBRIDGE_ISSUER ?? OPENAI_DEFAULTS.issuer).replace(/\/+$/, '');
+  return {
+    home,
+    socketPath: c.KEYBRIDGE_SOCKET ?? resolveSocketPath(home, env, platform),
+    provider: {
+      issuer,
+      discover: c.KEYBRIDGE_ISSUER !== undefined,
+      clientId: c.KEYBRIDGE_CLIENT_ID ?? OPENAI_DEFAULTS.clientId,
+      scope: OPENAI_DEFAULTS.scope,
+      extraAuthorizeParams: { ...OPENAI_DEFAULTS.extraAuthorizeParams },
+      redirect: c.KEYBRIDGE_REDIRECT ?? 'loopback',
+      loopbackPorts: c.KEYBRIDGE_LOOPBACK_PORT ? [c.KEYBRIDGE_LOOPBACK_PORT] : [...OPENAI_DEFAULTS.loopbackPorts],
+      chatgptBase: (c.KEYBRIDGE_CHATGPT_BASE ?? OPENAI_DEFAULTS.chatgptBase).replace(/\/+$/, ''),
+    },
+  };
+}
