@@ -120,5 +120,5 @@ export function isMethodName(name: string): name is MethodName {
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
   broker: Object.keys(methods) as MethodName[],
-  renderer: ['status.get', 'auth.login', 'auth.cancel', 'auth.openUrl', 'auth.logout'] as MethodName[],
+  renderer: ['status.get', 'auth.login', 'auth.cancel', 'auth.openUrl', 'auth.logout'] as MethodName[], // = bridge.ts rendererMethods
 } as const;
