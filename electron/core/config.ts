@@ -3,10 +3,10 @@
  * `config.json` in the data folder, then `KEYBRIDGE_*` environment variables (the environment wins).
  */
 import { readFileSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { KeybridgeError } from './errors';
+import { resolveHome, resolveSocketPath, type Env } from './paths';
 
 export const OPENAI_DEFAULTS = {
   issuer: 'https://auth.openai.com',
@@ -53,37 +53,8 @@ export interface KeybridgeConfig {
   provider: ProviderConfig;
 }
 
-export type Env = Record<string, string | undefined>;
-
-/** The data folder: `KEYBRIDGE_HOME`, else the platform's per-user app data folder. */
-export function resolveHome(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.KEYBRIDGE_HOME) return env.KEYBRIDGE_HOME;
-  const home = env.HOME ?? homedir();
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Keybridge');
-  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Keybridge');
-  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'keybridge');
-}
-
-/** PRODUCT.md §4: the broker endpoint. */
-export function resolveSocketPath(
-  home: string,
-  env: Env = process.env,
-  platform: NodeJS.Platform = process.platform,
-): string {
-  if (env.KEYBRIDGE_SOCKET) return env.KEYBRIDGE_SOCKET;
-  if (platform === 'win32') return `\\\\.\\pipe\\keybridge-${safeUserName()}`;
-  if (platform === 'darwin') return join(home, 'broker.sock');
-  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'keybridge', 'broker.sock');
-  return join(home, 'run', 'broker.sock');
-}
-
-function safeUserName(): string {
-  try {
-    return userInfo().username.replace(/[^A-Za-z0-9_.-]/g, '_');
-  } catch {
-    return 'user';
-  }
-}
+export type { Env } from './paths';
+export { resolveHome, resolveSocketPath } from './paths';
 
 function readFileConfig(home: string): z.infer<typeof FileConfig> {
   const path = join(home, 'config.json');

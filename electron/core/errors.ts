@@ -40,6 +40,8 @@ export interface ErrorOptions {
   retryable?: boolean;
   /** The refresh token is gone for good: only a new sign-in helps. */
   reloginRequired?: boolean;
+  /** The server asked to wait this long before trying again (HTTP Retry-After), in milliseconds. */
+  retryAfterMs?: number;
 }
 
 export class KeybridgeError extends Error {
@@ -47,12 +49,14 @@ export class KeybridgeError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly reloginRequired: boolean;
+  readonly retryAfterMs?: number;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.reloginRequired = options.reloginRequired ?? false;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   toJSON(): { code: ErrorCode; message: string } {

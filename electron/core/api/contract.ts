@@ -85,9 +85,20 @@ export const methods = {
   /** A redirect URL delivered by the OS (scheme), by `keybridge open-url` or pasted by the user. */
   'auth.openUrl': { params: z.object({ url: z.string().max(8192) }).strict(), result: Status },
   'auth.logout': { params: Empty, result: z.object({ revoked: z.boolean() }) },
+  /**
+   * Broker only, answered by the transport itself (per-connection state): which notifications this
+   * connection wants. The result lists the topics that will actually be delivered.
+   */
+  subscribe: {
+    params: z.object({ topics: z.array(z.enum(['status', 'credentials'])).max(8) }).strict(),
+    result: z.object({ topics: z.array(z.enum(['status', 'credentials'])) }),
+  },
 } as const;
 
 export type Methods = typeof methods;
+/** Methods a transport answers itself from its own per-connection state; a Service does not implement them. */
+export const transportMethods = ['subscribe'] as const;
+export type TransportMethodName = (typeof transportMethods)[number];
 export type MethodName = keyof Methods;
 export type ParamsOf<M extends MethodName> = z.input<Methods[M]['params']>;
 export type ResultOf<M extends MethodName> = z.infer<Methods[M]['result']>;

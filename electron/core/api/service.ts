@@ -1,4 +1,4 @@
-import type { MethodName, ParamsOf, ResultOf, Status } from './contract';
+import type { MethodName, ParamsOf, ResultOf, Status, TransportMethodName } from './contract';
 
 /** Who is calling, as the transport knows it. */
 export interface CallContext {
@@ -10,7 +10,7 @@ export interface CallContext {
 }
 
 export type MethodHandlers = {
-  [M in MethodName]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
+  [M in Exclude<MethodName, TransportMethodName>]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
 };
 
 /**

@@ -1,0 +1,115 @@
+/**
+ * Human-readable status for `keybridge status`: one line per fact. Types are written out here instead of
+ * imported from the contract, which would pull zod into the CLI.
+ */
+
+export interface StatusView {
+  state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error' | string;
+  account?: { email: string | null; planType: string | null; accountId: string | null };
+  expiresAt?: string;
+  lastRefreshAt?: string;
+  selectedModel?: string;
+  storage?: { kind: string; protected: boolean; description: string };
+  signIn?: { url: string; expiresAt: string };
+  lastError?: { code: string; message: string };
+}
+
+const PLAN_LABELS: Record<string, string> = {
+  free: 'Free',
+  go: 'Go',
+  plus: 'Plus',
+  pro: 'Pro',
+  prolite: 'Pro Lite',
+  team: 'Team',
+  business: 'Business',
+  enterprise: 'Enterprise',
+  edu: 'Edu',
+};
+
+/** The plan as shown to people; unknown plans are kept as the server names them. */
+export function planLabel(planType: string | null | undefined): string {
+  if (!planType) return 'unknown plan';
+  return PLAN_LABELS[planType.toLowerCase()] ?? planType;
+}
+
+/** "52 min", "3 h 12 min", "2 d 4 h", "less than a minute". */
+export function formatDuration(ms: number): string {
+  const minutes = Math.floor(Math.abs(ms) / 60_000);
+  if (minutes < 1) return 'less than a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+/** Exit code of `keybridge status` (PRODUCT.md §5): 0 signed in, 4 not signed in, 1 error. */
+export function statusExitCode(status: StatusView): number {
+  switch (status.state) {
+    case 'signedIn':
+    case 'refreshing':
+      return 0;
+    case 'signedOut':
+    case 'signingIn':
+    case 'expired':
+      return 4;
+    default:
+      return 1;
+  }
+}
+
+export function accountLabel(status: StatusView): string {
+  const email = status.account?.email ?? 'an account without an email';
+  return `${email} (${planLabel(status.account?.planType)})`;
+}
+
+export function formatStatus(status: StatusView, now = Date.now()): string[] {
+  const lines: string[] = [];
+  const who = status.account?.email ?? 'an account without an email';
+  const plan = planLabel(status.account?.planType);
+  switch (status.state) {
+    case 'signedIn':
+    case 'refreshing': {
+      const facts = [`Signed in as ${who}`, plan];
+      if (status.state === 'refreshing') facts.push('refreshing the token now');
+      else if (status.expiresAt) facts.push(tokenHealth(Date.parse(status.expiresAt) - now));
+      lines.push(facts.join(' · '));
+      if (status.account?.accountId) lines.push(`Account: ${status.account.accountId}`);
+      if (status.lastRefreshAt) lines.push(`Last refresh: ${ago(Date.parse(status.lastRefreshAt), now)}`);
+      if (status.selectedModel) lines.push(`Default model: ${status.selectedModel}`);
+      break;
+    }
+    case 'signingIn':
+      lines.push('Signing in: waiting for the browser. Finish there, or run `keybridge login` again.');
+      if (status.signIn?.url) lines.push(`Sign-in URL: ${status.signIn.url}`);
+      break;
+    case 'signedOut':
+      lines.push('Not signed in. Run `keybridge login` to sign in.');
+      break;
+    case 'expired':
+      lines.push('The session has ended: sign in again with `keybridge login`.');
+      break;
+    case 'error':
+      lines.push('Keybridge needs attention.');
+      break;
+    default:
+      lines.push(`State: ${status.state}`);
+  }
+  if (status.lastError) lines.push(`Last error: ${status.lastError.message}`);
+  if (status.storage) {
+    lines.push(`Storage: ${status.storage.description}${status.storage.protected ? '' : ' (not protected by the OS)'}`);
+  }
+  return lines;
+}
+
+function tokenHealth(remainingMs: number): string {
+  if (Number.isNaN(remainingMs)) return 'token expiry unknown';
+  if (remainingMs <= 0) return `token expired ${formatDuration(remainingMs)} ago`;
+  return `token valid for ${formatDuration(remainingMs)}`;
+}
+
+function ago(at: number, now: number): string {
+  if (Number.isNaN(at)) return 'unknown';
+  const d = now - at;
+  return d < 60_000 ? 'just now' : `${formatDuration(d)} ago`;
+}

@@ -1,0 +1,259 @@
+/**
+ * `keybridge`: the command-line client of the broker (PRODUCT.md §5). Messages go to stderr, data to
+ * stdout; only `token` (and `token --json`) ever print a token. Kept light on purpose — `keybridge token`
+ * must start within 1.3× of a bare `node -e 0` — so this file imports only the tiny broker client; `serve`
+ * loads the host bundle with a dynamic import.
+ *
+ * Exit codes: 0 success, 1 error (host not running, failure), 2 usage, 4 not signed in, 130 interrupted.
+ */
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BrokerCallError, connectBroker, type BrokerClient } from '../electron/core/broker/client';
+import { resolveBrokerEndpoint, type Env } from '../electron/core/paths';
+import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
+import { openBrowser } from './browser';
+import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
+
+declare const __KEYBRIDGE_VERSION__: string | undefined;
+export const VERSION = typeof __KEYBRIDGE_VERSION__ === 'string' ? __KEYBRIDGE_VERSION__ : '0.0.0-dev';
+
+export const EXIT = { ok: 0, error: 1, usage: 2, notSignedIn: 4, interrupted: 130 } as const;
+
+/** JSON-RPC error codes of PRODUCT.md §4 the CLI reacts to (copied: the contract module pulls in zod). */
+const RPC_NOT_SIGNED_IN = -32001;
+const RPC_REFRESH_FAILED = -32005;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  env: Env;
+}
+
+const processIo: Io = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+  env: process.env,
+};
+
+export async function run(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let args: Parsed;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`keybridge: ${e.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  try {
+    switch (args.command) {
+      case 'help':
+        io.out(USAGE);
+        return EXIT.ok;
+      case 'version':
+        io.out(`keybridge ${VERSION}\n`);
+        return EXIT.ok;
+      case 'serve':
+        return await serve(argv.slice(1));
+      case 'exec':
+        return await execCommand(args, io);
+      default:
+        return await withClient(io, (client) => commands[args.command as ClientCommand](client, args, io));
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`keybridge: ${e.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    return reportError(e, io);
+  }
+}
+
+type ClientCommand = 'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch';
+
+const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: Io) => Promise<number>> = {
+  async status(client, args, io) {
+    const status = (await client.call('status.get')) as StatusView;
+    if (args.flags.json) io.out(JSON.stringify(status, null, 2) + '\n');
+    else io.out(formatStatus(status).join('\n') + '\n');
+    return statusExitCode(status);
+  },
+
+  async token(client, args, io) {
+    const minTtlSeconds = parseSeconds(args.flags['min-ttl'], 'min-ttl');
+    const creds = (await client.call(
+      'credentials.get',
+      minTtlSeconds === undefined ? undefined : { minTtlSeconds },
+    )) as { accessToken: string };
+    io.out(args.flags.json ? JSON.stringify(creds, null, 2) + '\n' : creds.accessToken + '\n');
+    return EXIT.ok;
+  },
+
+  async login(client, args, io) {
+    // The CLI opens the browser itself (or not, with --no-browser), so the host must not open one too.
+    const { url } = (await client.call('auth.login', { noBrowser: true })) as { url: string };
+    io.err('Open this URL to sign in:\n');
+    io.out(url + '\n');
+    if (!args.flags['no-browser']) {
+      await openBrowser(url, (reason) =>
+        io.err(`Could not open a browser (${reason}). Open the URL above yourself.\n`),
+      );
+    }
+    io.err('Waiting for the browser… (Ctrl+C to cancel)\n');
+    let interrupted = false;
+    const onSigint = () => {
+      if (interrupted) process.exit(EXIT.interrupted);
+      interrupted = true;
+      io.err('\nCancelling the sign-in…\n');
+      client.call('auth.cancel', undefined, { timeoutMs: 3000 }).catch(() => client.close());
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const status = (await client.call('auth.wait')) as StatusView;
+      io.err(`Signed in as ${accountLabel(status)}\n`);
+      return EXIT.ok;
+    } catch (e) {
+      if (interrupted) {
+        io.err('Sign-in cancelled.\n');
+        return EXIT.interrupted;
+      }
+      io.err(`Sign-in failed: ${errorMessage(e)}\n`);
+      return EXIT.error;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+
+  async logout(client, _args, io) {
+    const { revoked } = (await client.call('auth.logout')) as { revoked: boolean };
+    io.err(
+      revoked
+        ? 'Signed out. The tokens were revoked at the server.\n'
+        : 'Signed out on this computer. The server could not be reached to revoke the tokens; they stop working when they expire.\n',
+    );
+    return EXIT.ok;
+  },
+
+  async 'open-url'(client, args, io) {
+    let status: StatusView;
+    try {
+      status = (await client.call('auth.openUrl', { url: args.positionals[0]! })) as StatusView;
+    } catch (e) {
+      io.err(errorMessage(e) + '\n');
+      return EXIT.error;
+    }
+    if (statusExitCode(status) === EXIT.ok) {
+      io.err(`Signed in as ${accountLabel(status)}\n`);
+      return EXIT.ok;
+    }
+    io.err((status.lastError?.message ?? `Not signed in after that URL (state: ${status.state}).`) + '\n');
+    return EXIT.error;
+  },
+
+  async watch(client, _args, io) {
+    const print = (status: unknown) => io.out(JSON.stringify({ event: 'status', status }) + '\n');
+    client.onNotification((method, params) => {
+      if (method === 'status.changed') print(params);
+    });
+    await client.call('subscribe', { topics: ['status'] });
+    print(await client.call('status.get'));
+    return new Promise<number>((done) => {
+      let stopped = false;
+      // Ctrl+C is how a watch ends normally: exit 0.
+      const onSigint = () => {
+        stopped = true;
+        process.off('SIGINT', onSigint);
+        done(EXIT.ok);
+        client.close();
+      };
+      process.on('SIGINT', onSigint);
+      client.onClose(() => {
+        if (stopped) return;
+        process.off('SIGINT', onSigint);
+        io.err('Keybridge stopped.\n');
+        done(EXIT.error);
+      });
+    });
+  },
+};
+
+async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): Promise<T> {
+  const client = await connectBroker(resolveBrokerEndpoint(io.env), { name: 'keybridge-cli', version: VERSION });
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+async function execCommand(args: Parsed, io: Io): Promise<number> {
+  const name = typeof args.flags.env === 'string' ? args.flags.env : 'OPENAI_ACCESS_TOKEN';
+  const minTtlSeconds = parseSeconds(args.flags['min-ttl'], 'min-ttl');
+  const creds = (await withClient(io, (client) =>
+    client.call('credentials.get', minTtlSeconds === undefined ? undefined : { minTtlSeconds }),
+  )) as { accessToken: string; accountId: string | null };
+  const { spawn } = await import('node:child_process');
+  const [cmd, ...cmdArgs] = args.rest as [string, ...string[]];
+  const env = { ...io.env, [name]: creds.accessToken, CHATGPT_ACCOUNT_ID: creds.accountId ?? '' };
+  return new Promise((done) => {
+    const child = spawn(cmd, cmdArgs, { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    const finish = (code: number) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      done(code);
+    };
+    child.once('error', (e: NodeJS.ErrnoException) => {
+      io.err(`Cannot run ${cmd}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`);
+      finish(127);
+    });
+    child.once('exit', (code, signal) => {
+      if (code !== null) finish(code);
+      else finish(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : signal === 'SIGKILL' ? 9 : 1));
+    });
+  });
+}
+
+/** `keybridge serve`: the host bundle is loaded only here, so every other command stays light. */
+async function serve(argv: readonly string[]): Promise<number> {
+  const dir = typeof __dirname === 'string' ? __dirname : resolve('dist');
+  const host = (await import(pathToFileURL(join(dir, 'host.mjs')).href)) as {
+    serve(argv: readonly string[]): Promise<number>;
+  };
+  return host.serve(argv);
+}
+
+function reportError(e: unknown, io: Io): number {
+  io.err(errorMessage(e) + '\n');
+  if (e instanceof BrokerCallError) {
+    if (e.code === RPC_NOT_SIGNED_IN) return EXIT.notSignedIn;
+    if (e.code === RPC_REFRESH_FAILED && (e.data as { reloginRequired?: boolean } | undefined)?.reloginRequired) {
+      return EXIT.notSignedIn;
+    }
+  }
+  return EXIT.error;
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The bin's entry: runs, then lets Node exit on its own so piped output is flushed. */
+export function main(argv: readonly string[] = process.argv.slice(2)): void {
+  // `keybridge token | head -c 10` closes the pipe early: that is not an error worth a stack trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+  run(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`keybridge: unexpected error: ${errorMessage(e)}\n`);
+      process.exitCode = EXIT.error;
+    },
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Where the authorization server's endpoints are: OIDC discovery at the issuer when the issuer was
+ * overridden (OpenID Connect Discovery 1.0 §4), else OpenAI's fixed layout (PRODUCT.md §3).
+ */
+import * as oauth from 'oauth4webapi';
+import type { ProviderConfig } from '../config';
+import { KeybridgeError } from '../errors';
+import { describeNetworkFailure, isNetworkFailure, requestOptions, type Transport } from './http';
+
+/** OpenAI's endpoints, used without discovery. */
+export function defaultServer(issuer: string): oauth.AuthorizationServer {
+  const base = issuer.replace(/\/+$/, '');
+  return {
+    issuer: base,
+    authorization_endpoint: `${base}/oauth/authorize`,
+    token_endpoint: `${base}/oauth/token`,
+    revocation_endpoint: `${base}/oauth/revoke`,
+  };
+}
+
+/** Returns a getter that resolves the server metadata once and caches the first success. */
+export function serverResolver(provider: ProviderConfig, transport: Transport): () => Promise<oauth.AuthorizationServer> {
+  if (!provider.discover) {
+    const fixed = defaultServer(provider.issuer);
+    return () => Promise.resolve(fixed);
+  }
+  let cached: Promise<oauth.AuthorizationServer> | undefined;
+  return () => {
+    cached ??= discover(provider.issuer, transport).catch((e: unknown) => {
+      cached = undefined; // a failure is not cached: the next call tries again
+      throw e;
+    });
+    return cached;
+  };
+}
+
+async function discover(issuer: string, transport: Transport): Promise<oauth.AuthorizationServer> {
+  let issuerUrl: URL;
+  try {
+    issuerUrl = new URL(issuer);
+  } catch (e) {
+    throw new KeybridgeError('discovery_failed', `The issuer "${issuer}" is not a valid URL. Check KEYBRIDGE_ISSUER.`, {
+      cause: e,
+    });
+  }
+  try {
+    const response = await oauth.discoveryRequest(issuerUrl, requestOptions(issuerUrl, transport));
+    return await oauth.processDiscoveryResponse(issuerUrl, response);
+  } catch (e) {
+    const why = isNetworkFailure(e)
+      ? `could not reach it (${describeNetworkFailure(e, transport.timeoutMs)})`
+      : e instanceof Error
+        ? e.message
+        : String(e);
+    throw new KeybridgeError(
+      'discovery_failed',
+      `Could not read the sign-in settings of ${issuer} (OpenID discovery: ${why}). Check KEYBRIDGE_ISSUER and that the server is running, then try again.`,
+      { cause: e, retryable: true },
+    );
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * JSON-RPC 2.0 (https://www.jsonrpc.org/specification) for the broker: parsing and validating one line,
+ * checking params against the contract, and turning any thrown error into an error object with the codes of
+ * PRODUCT.md §4. Every message that leaves here has been through `redact()`.
+ */
+import { z } from 'zod';
+import { isMethodName, methods, RpcErrorCode, type MethodName } from '../api/contract';
+import { KeybridgeError, redact, type ErrorCode } from '../errors';
+
+export type RpcId = string | number | null;
+
+export interface RpcErrorObject {
+  code: number;
+  message: string;
+  data?: unknown;
+}
+
+export type RpcResponse =
+  | { jsonrpc: '2.0'; id: RpcId; result: unknown }
+  | { jsonrpc: '2.0'; id: RpcId; error: RpcErrorObject };
+
+/** An error that already knows its JSON-RPC code (protocol errors raised by the broker itself). */
+export class RpcError extends Error {
+  override readonly name = 'RpcError';
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export type ParsedMessage =
+  | { kind: 'request'; id: RpcId; method: string; params: unknown }
+  /** Spec §4.1: no `id` member. Executed, never answered — not even with an error. */
+  | { kind: 'notification'; method: string; params: unknown }
+  /** Answered with `error` and the request's id when one could be read, else null (spec §5). */
+  | { kind: 'invalid'; id: RpcId; error: RpcErrorObject };
+
+const Id = z.union([z.string(), z.number(), z.null()]);
+
+const RequestShape = z.object({
+  jsonrpc: z.literal('2.0', { error: 'jsonrpc must be "2.0"' }),
+  id: Id.optional(),
+  method: z.string({ error: 'method must be a string' }).min(1, { error: 'method must not be empty' }),
+  // Spec §4.2: by-name (object) or by-position (array). Our methods are all by-name; an array is a valid
+  // request with invalid params (-32602), decided by parseParams.
+  params: z
+    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())], { error: 'params must be an object' })
+    .optional(),
+});
+
+/** Parses one line into a request, a notification, or the error to answer it with. */
+export function parseMessage(line: string): ParsedMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch {
+    // The parser's own message quotes the input, which may hold a secret: say only what is expected.
+    return invalid(null, RpcErrorCode.ParseError, 'Parse error: each line must be one JSON-RPC 2.0 request (JSON).');
+  }
+  if (Array.isArray(json)) {
+    return invalid(
+      null,
+      RpcErrorCode.InvalidRequest,
+      'Batch requests are not supported: send one JSON-RPC request object per line.',
+    );
+  }
+  if (json === null || typeof json !== 'object') {
+    return invalid(null, RpcErrorCode.InvalidRequest, 'Invalid request: expected a JSON-RPC 2.0 request object.');
+  }
+  const rawId = (json as { id?: unknown }).id;
+  const idOk = Id.safeParse(rawId);
+  const id: RpcId = idOk.success ? idOk.data : null;
+  const parsed = RequestShape.safeParse(json);
+  if (!parsed.success) {
+    return invalid(id, RpcErrorCode.InvalidRequest, `Invalid request: ${formatIssues(parsed.error.issues, '(request)')}`);
+  }
+  const { method, params } = parsed.data;
+  if (!Object.prototype.hasOwnProperty.call(json, 'id')) return { kind: 'notification', method, params };
+  return { kind: 'request', id, method, params };
+}
+
+/** Checks params against the contract's schema for `method`; throws RpcError(-32602) naming each bad field. */
+export function parseParams<M extends MethodName>(method: M, params: unknown): z.output<(typeof methods)[M]['params']> {
+  if (Array.isArray(params)) {
+    throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params for ${method}: params must be an object (by name).`);
+  }
+  const schema = methods[method].params as z.ZodType;
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) {
+    throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params for ${method}: ${formatIssues(parsed.error.issues, 'params')}`);
+  }
+  return parsed.data as z.output<(typeof methods)[M]['params']>;
+}
+
+/** Throws RpcError(-32601) unless `method` is in the contract and in `granted`. */
+export function checkMethod(method: string, granted: readonly string[]): MethodName {
+  if (!isMethodName(method) || !granted.includes(method)) {
+    throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${truncate(method, 80)}.`);
+  }
+  return method;
+}
+
+const SIGN_IN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'port_in_use',
+  'state_mismatch',
+  'callback_replayed',
+  'access_denied',
+  'missing_codex_entitlement',
+  'oauth_error',
+  'sign_in_timeout',
+  'sign_in_cancelled',
+  'no_sign_in_pending',
+  'invalid_redirect_url',
+  'token_exchange_failed',
+  'discovery_failed',
+  'invalid_token_response',
+]);
+
+const REFRESH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['refresh_failed', 'relogin_required', 'network']);
+
+/** Any thrown value as a JSON-RPC error object (PRODUCT.md §4 codes); the message is always redacted. */
+export function toRpcError(e: unknown): RpcErrorObject {
+  if (e instanceof RpcError) {
+    return e.data === undefined
+      ? { code: e.code, message: redact(e.message) }
+      : { code: e.code, message: redact(e.message), data: e.data };
+  }
+  if (e instanceof KeybridgeError) {
+    const message = redact(e.message);
+    switch (e.code) {
+      case 'not_signed_in':
+        return { code: RpcErrorCode.NotSignedIn, message, data: { code: e.code } };
+      case 'access_denied_tool':
+        return { code: RpcErrorCode.AccessDenied, message, data: { code: e.code } };
+      case 'approval_timeout':
+        return { code: RpcErrorCode.ApprovalTimeout, message, data: { code: e.code } };
+      case 'invalid_params':
+        return { code: RpcErrorCode.InvalidParams, message, data: { code: e.code } };
+    }
+    if (REFRESH_CODES.has(e.code)) {
+      return {
+        code: RpcErrorCode.RefreshFailed,
+        message,
+        data: { reloginRequired: e.reloginRequired, retryable: e.retryable, code: e.code },
+      };
+    }
+    if (SIGN_IN_CODES.has(e.code)) return { code: RpcErrorCode.SignInFailed, message, data: { code: e.code } };
+    return { code: RpcErrorCode.InternalError, message, data: { code: e.code } };
+  }
+  const detail = e instanceof Error && e.message ? `: ${truncate(e.message, 300)}` : '';
+  return { code: RpcErrorCode.InternalError, message: redact(`Internal error${detail}`) };
+}
+
+export function resultResponse(id: RpcId, result: unknown): RpcResponse {
+  return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+}
+
+export function errorResponse(id: RpcId, error: RpcErrorObject): RpcResponse {
+  return { jsonrpc: '2.0', id, error };
+}
+
+/** A notification from the server (spec §4.1): no id, never answered. */
+export function notification(method: string, params: unknown): { jsonrpc: '2.0'; method: string; params: unknown } {
+  return { jsonrpc: '2.0', method, params };
+}
+
+function invalid(id: RpcId, code: number, message: string): ParsedMessage {
+  return { kind: 'invalid', id, error: { code, message: redact(message) } };
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], root: string): string {
+  return issues
+    .slice(0, 10)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : root}: ${i.message}`)
+    .join('; ');
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

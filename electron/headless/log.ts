@@ -1,0 +1,48 @@
+/**
+ * The headless host's log: timestamped lines to stderr and to `<home>/logs/host.log` (0600, folder 0700).
+ * Every line goes through redact() first, so a token that slips into a message never reaches the disk.
+ */
+import { closeSync, fchmodSync, mkdirSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { redact } from '../core/errors';
+
+/** A log that outgrows this is moved to host.log.1 at start-up (one generation kept). */
+const MAX_LOG_BYTES = 5 * 1024 * 1024;
+
+export interface HostLog {
+  readonly path: string;
+  log(line: string): void;
+  close(): void;
+}
+
+export function createHostLog(home: string, opts: { stderr?: (text: string) => void } = {}): HostLog {
+  const dir = join(home, 'logs');
+  const path = join(dir, 'host.log');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    if (statSync(path).size > MAX_LOG_BYTES) renameSync(path, `${path}.1`);
+  } catch {
+    // No log yet.
+  }
+  let fd: number | undefined = openSync(path, 'a', 0o600);
+  // The mode of openSync applies only when it creates the file: tighten one left by an older version too.
+  fchmodSync(fd, 0o600);
+  const stderr = opts.stderr ?? ((text: string) => void process.stderr.write(text));
+  return {
+    path,
+    log(line: string) {
+      const text = `${new Date().toISOString()} ${redact(line)}\n`;
+      stderr(text);
+      if (fd === undefined) return;
+      try {
+        writeSync(fd, text);
+      } catch {
+        // A full disk must not take the host down; stderr still has the line.
+      }
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * `keybridge serve`: the headless host (PRODUCT.md §2, §5). The same core as the desktop app, with a Node
+ * cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
+ *
+ * Order matters: the lock first (one host per data folder, or two refreshers would burn the single-use
+ * refresh token), then the session, then the broker — tools connect only once there is a session to ask.
+ */
+import { startBroker, type Broker } from '../core/broker/server';
+import { acquireHostLock, type HostLock } from '../core/broker/lock';
+import { loadConfig, type KeybridgeConfig } from '../core/config';
+import { isKeybridgeError, redact } from '../core/errors';
+import { createHost, type Host } from '../core/host';
+import type { Env } from '../core/paths';
+import { selectNodeCipher } from '../core/vault/select-cipher';
+import { createHostLog, type HostLog } from './log';
+import { startUi as defaultStartUi, type UiHandle, type UiStarter } from './ui';
+
+export type { UiHandle, UiOptions, UiStarter } from './ui';
+
+export interface ServeOptions {
+  env?: Env;
+  /** What `--ui` starts; defaults to the web transport's starter from ./ui once it exists. */
+  startUi?: UiStarter;
+  stderr?: (text: string) => void;
+  /** Resolves to stop the host (tests); by default SIGINT or SIGTERM does. */
+  stop?: Promise<unknown>;
+  /** Called once the broker listens (tests). */
+  onReady?: (info: { socketPath: string; home: string; uiUrl?: string }) => void;
+}
+
+interface ServeFlags {
+  ui: boolean;
+  port?: number;
+}
+
+export class ServeUsageError extends Error {}
+
+export function parseServeArgs(argv: readonly string[]): ServeFlags {
+  const flags: ServeFlags = { ui: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--ui') flags.ui = true;
+    else if (arg === '--port' || arg.startsWith('--port=')) {
+      const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
+      const port = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
+      if (!(port >= 1 && port <= 65535)) throw new ServeUsageError('--port must be a port number from 1 to 65535.');
+      flags.port = port;
+    } else throw new ServeUsageError(`Unknown option for serve: ${arg}`);
+  }
+  if (flags.port !== undefined && !flags.ui) throw new ServeUsageError('--port is the port of the UI: use it with --ui.');
+  return flags;
+}
+
+/** Runs the host until SIGINT/SIGTERM (or `opts.stop`); resolves with the exit code. */
+export async function serve(argv: readonly string[], opts: ServeOptions = {}): Promise<number> {
+  const stderr = opts.stderr ?? ((text: string) => void process.stderr.write(text));
+  const say = (line: string) => stderr(redact(line) + '\n');
+
+  let flags: ServeFlags;
+  try {
+    flags = parseServeArgs(argv);
+  } catch (e) {
+    say(`keybridge serve: ${(e as Error).message}`);
+    return 2;
+  }
+
+  let config: KeybridgeConfig;
+  try {
+    config = loadConfig(opts.env ?? process.env);
+  } catch (e) {
+    say(isKeybridgeError(e) ? e.message : `Cannot read the Keybridge configuration: ${(e as Error).message}`);
+    return 1;
+  }
+
+  let lock: HostLock;
+  try {
+    lock = await acquireHostLock(config.home, { socketPath: config.socketPath });
+  } catch (e) {
+    say(isKeybridgeError(e) ? e.message : `Cannot lock ${config.home}: ${(e as Error).message}`);
+    return 1;
+  }
+
+  let hostLog: HostLog | undefined;
+  let host: Host | undefined;
+  let broker: Broker | undefined;
+  let ui: UiHandle | undefined;
+  const shutdown = async () => {
+    await ui?.close().catch(() => {});
+    await broker?.close().catch(() => {});
+    await host?.close().catch(() => {});
+    await lock.release();
+    hostLog?.close();
+  };
+
+  try {
+    hostLog = createHostLog(config.home, { stderr });
+    const log = hostLog.log;
+    const cipher = await selectNodeCipher(config.home);
+    host = createHost({ config, cipher, log });
+    await host.start();
+    broker = await startBroker({ socketPath: config.socketPath, service: host.service, log });
+
+    const startUi = opts.startUi ?? defaultStartUi;
+    if (flags.ui && startUi) {
+      ui = await startUi({ host, config, port: flags.port, log });
+    } else if (flags.ui) {
+      say('--ui comes with the desktop UI issue; serving the broker only.');
+    }
+
+    const ready = `Keybridge host serving ${config.socketPath} (data: ${config.home}, storage: ${cipher.info.description})`;
+    say(ready);
+    log(ready);
+    if (ui) say(`Open the Keybridge UI: ${ui.url}`);
+    opts.onReady?.({ socketPath: config.socketPath, home: config.home, uiUrl: ui?.url });
+  } catch (e) {
+    say(`Keybridge could not start: ${isKeybridgeError(e) ? e.message : (e as Error).message}`);
+    hostLog?.log(`start failed: ${(e as Error).message}`);
+    await shutdown();
+    return 1;
+  }
+
+  await (opts.stop ?? untilSignal(() => say('Stopping again: exiting now.')));
+  hostLog?.log('stopping');
+  await shutdown();
+  return 0;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once (a hung close must not trap the user). */
+function untilSignal(onForce: () => void): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        onForce();
+        process.exit(1);
+      }
+      stopping = true;
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * What the tray shows for a Status: which of the four icons, the tooltip and the status line of the menu.
+ * Pure, so the mapping is tested without Electron.
+ */
+import type { Status } from '../core/api/contract';
+
+export type TrayIconState = 'signed-out' | 'connected' | 'refreshing' | 'attention';
+export const TRAY_ICON_STATES: readonly TrayIconState[] = ['signed-out', 'connected', 'refreshing', 'attention'];
+
+/**
+ * `signingIn` and `refreshing` are both "working on it"; `expired`, `error` and a signed-in session whose
+ * last refresh failed (offline, server trouble) need the user to look.
+ */
+export function trayIconState(status: Status | undefined): TrayIconState {
+  if (!status) return 'signed-out';
+  switch (status.state) {
+    case 'signedOut':
+      return 'signed-out';
+    case 'signingIn':
+    case 'refreshing':
+      return 'refreshing';
+    case 'signedIn':
+      return status.lastError ? 'attention' : 'connected';
+    case 'expired':
+    case 'error':
+      return 'attention';
+  }
+}
+
+const KNOWN_PLANS: Record<string, string> = {
+  free: 'Free',
+  go: 'Go',
+  plus: 'Plus',
+  pro: 'Pro',
+  prolite: 'Pro Lite',
+  team: 'Team',
+  business: 'Business',
+  enterprise: 'Enterprise',
+  edu: 'Edu',
+};
+
+/** Same names as the renderer's plan badge; unknown plan types are shown as the server sent them. */
+export function planLabel(planType: string | null | undefined): string | null {
+  if (!planType || planType.trim() === '') return null;
+  return KNOWN_PLANS[planType.toLowerCase()] ?? planType;
+}
+
+function who(status: Status): string {
+  const email = status.account?.email ?? 'your account';
+  const plan = planLabel(status.account?.planType);
+  return plan ? `${email} · ${plan}` : email;
+}
+
+/** "Keybridge — ada@example.com · Plus", or "Keybridge — signed out". */
+export function trayTooltip(status: Status | undefined): string {
+  if (!status) return 'Keybridge — starting…';
+  switch (status.state) {
+    case 'signedOut':
+      return 'Keybridge — signed out';
+    case 'signingIn':
+      return 'Keybridge — signing in…';
+    case 'signedIn':
+    case 'refreshing':
+      return `Keybridge — ${who(status)}`;
+    case 'expired':
+      return 'Keybridge — sign in again';
+    case 'error':
+      return 'Keybridge — needs attention';
+  }
+}
+
+/** The first, disabled line of the tray menu. */
+export function trayStatusLine(status: Status | undefined): string {
+  if (!status) return 'Starting…';
+  switch (status.state) {
+    case 'signedOut':
+      return 'Signed out';
+    case 'signingIn':
+      return 'Waiting for the browser…';
+    case 'signedIn':
+      return status.lastError ? `${who(status)} — connection trouble` : `Connected: ${who(status)}`;
+    case 'refreshing':
+      return `Refreshing: ${who(status)}`;
+    case 'expired':
+      return 'Session ended — sign in again';
+    case 'error':
+      return status.lastError ? `Problem: ${status.lastError.message}` : 'Problem — open Keybridge for details';
+  }
+}
+
+/** Whether the session holds tokens (then the menu offers "Sign out"). */
+export function isSignedIn(status: Status | undefined): boolean {
+  return status?.state === 'signedIn' || status?.state === 'refreshing';
+}
+
+/**
+ * The icon file for a state, relative to the tray icon folder. macOS draws monochrome template images
+ * (`*Template.png`, black + alpha, recoloured by the menu bar); Windows and Linux get coloured PNGs, the
+ * `-dark` set (light glyph) for dark taskbars and panels, the `-light` set (dark glyph) for light ones.
+ * `@2x` companions sit beside each file and are picked up for high-DPI screens.
+ */
+export function trayIconFile(state: TrayIconState, platform: NodeJS.Platform, darkTheme: boolean): string {
+  if (platform === 'darwin') return `${state}Template.png`;
+  return `${state}-${darkTheme ? 'dark' : 'light'}.png`;
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * Builds the Node entry points (runs from `prepare`, so `npm install` / `npm ci` build them, and from
+ * `npm run build:node`):
+ *   dist/keybridge.cjs  the CLI, one CommonJS file with no dependencies: `keybridge token` must start within
+ *                       1.3× of a bare `node -e 0` (PRODUCT.md §7), so the bundle is checked to hold no zod,
+ *                       no oauth4webapi and nothing else from node_modules.
+ *   dist/host.mjs       the headless host (`keybridge serve`), ESM, node_modules left external.
+ * Then makes `npx keybridge` resolve this package's own bin from the repo root (see linkOwnBin).
+ */
+import { chmod, lstat, mkdir, readFile, readlink, stat, symlink, unlink } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const started = performance.now();
+const fromPrepare = process.env.npm_lifecycle_event === 'prepare';
+
+/** The CLI may bundle only these (relative to the repo root); anything else means a heavy import crept in. */
+const CLI_MAX_BYTES = 64 * 1024;
+const CLI_FORBIDDEN = [/node_modules\//, /electron\/core\/api\/contract\.ts$/, /electron\/core\/config\.ts$/];
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  const msg = 'build-node: esbuild is not installed (dev dependencies missing); skipping the Node build.';
+  console.error(msg);
+  // An install without dev dependencies must not fail here; an explicit `npm run build:node` must.
+  process.exit(fromPrepare ? 0 : 1);
+}
+
+const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  metafile: true,
+  logLevel: 'silent',
+  legalComments: 'none',
+  define: { __KEYBRIDGE_VERSION__: JSON.stringify(pkg.version) },
+};
+
+const results = await Promise.allSettled([
+  esbuild.build({ ...common, entryPoints: ['cli/keybridge.ts'], outfile: 'dist/keybridge.cjs', format: 'cjs' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['electron/headless/serve.ts'],
+    outfile: 'dist/host.mjs',
+    format: 'esm',
+    packages: 'external',
+  }),
+]);
+
+let failed = false;
+const [cli, host] = results;
+for (const [name, r] of [
+  ['dist/keybridge.cjs', cli],
+  ['dist/host.mjs', host],
+]) {
+  if (r.status === 'rejected') {
+    failed = true;
+    const errors = r.reason?.errors ?? [{ text: String(r.reason) }];
+    for (const e of errors) {
+      const where = e.location ? `${e.location.file}:${e.location.line}: ` : '';
+      console.error(`build-node: ${name}: ${where}${e.text}`);
+    }
+  }
+}
+
+let cliRejected = false;
+if (cli.status === 'fulfilled') {
+  const inputs = Object.keys(cli.value.metafile.inputs);
+  const heavy = inputs.filter((p) => CLI_FORBIDDEN.some((re) => re.test(p.replaceAll('\\', '/'))));
+  const size = (await stat(join(root, 'dist/keybridge.cjs'))).size;
+  if (heavy.length > 0) {
+    cliRejected = true;
+    console.error(`build-node: the CLI bundle must stay dependency-free but pulls in: ${heavy.join(', ')}`);
+  }
+  if (size > CLI_MAX_BYTES) {
+    cliRejected = true;
+    console.error(`build-node: dist/keybridge.cjs is ${size} bytes, over the ${CLI_MAX_BYTES}-byte budget`);
+  }
+}
+
+// A CLI bundle that broke its budget is removed, so the light path can never silently get heavy.
+if (cliRejected) await unlink(join(root, 'dist/keybridge.cjs')).catch(() => {});
+await linkOwnBin();
+if (failed || cliRejected) {
+  // From `prepare` (npm install, npm ci, and npx's one-time install of this package) a failed build only warns:
+  // a failing prepare aborts the whole install and leaves npx's cache half-made. `npm run build:node` fails.
+  if (fromPrepare) console.error('build-node: build failed (see above); fix it and run `npm run build:node`.');
+  process.exit(fromPrepare ? 0 : 1);
+}
+
+const ms = Math.round(performance.now() - started);
+const cliSize = (await stat(join(root, 'dist/keybridge.cjs'))).size;
+console.error(`build-node: dist/keybridge.cjs (${(cliSize / 1024).toFixed(1)} KiB) and dist/host.mjs in ${ms} ms`);
+
+/**
+ * npm links the bins of dependencies into node_modules/.bin, never the root package's own bin, so inside this
+ * repository `npx keybridge` would look for a package named keybridge in the registry. A symlink
+ * node_modules/.bin/keybridge → ../../bin/keybridge.cjs makes npx (and npm scripts) find it locally.
+ */
+async function linkOwnBin() {
+  const binDir = join(root, 'node_modules', '.bin');
+  const link = join(binDir, 'keybridge');
+  const target = relative(binDir, join(root, pkg.bin.keybridge));
+  await chmod(join(root, pkg.bin.keybridge), 0o755).catch(() => {});
+  if (process.platform === 'win32') return; // npx on Windows needs .cmd shims; `node bin/keybridge.cjs` works there.
+  try {
+    await mkdir(binDir, { recursive: true });
+    try {
+      const st = await lstat(link);
+      if (st.isSymbolicLink() && (await readlink(link)) === target) return;
+      if (!st.isSymbolicLink()) return; // Something else installed a keybridge bin: leave it alone.
+      await unlink(link);
+    } catch {
+      // No link yet.
+    }
+    await symlink(target, link);
+  } catch (e) {
+    console.error(`build-node: could not link node_modules/.bin/keybridge (${e.message}); use \`node bin/keybridge.cjs\`.`);
+  }
+}
