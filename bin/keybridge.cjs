@@ -6,7 +6,9 @@ const { join } = require('node:path');
 
 const bundle = join(__dirname, '..', 'dist', 'keybridge.cjs');
 if (!existsSync(bundle)) {
-  process.stderr.write(`keybridge is not built yet: run \`npm run build:node\` in ${join(__dirname, '..')}\n`);
+  process.stderr.write(
+    `keybridge is not built yet: run \`npm run build:node\` in ${join(__dirname, '..')}\n`,
+  );
   process.exit(1);
 }
 require(bundle).main();

@@ -5,8 +5,13 @@ import { formatDuration, formatStatus, planLabel, statusExitCode } from './forma
 describe('parseArgs', () => {
   it('reads commands, flags in both forms, positionals and the command after --', () => {
     expect(parseArgs(['status', '--json'])).toMatchObject({ command: 'status', flags: { json: true } });
-    expect(parseArgs(['token', '--min-ttl=30'])).toMatchObject({ command: 'token', flags: { 'min-ttl': '30' } });
-    expect(parseArgs(['token', '--min-ttl', '0', '--json'])).toMatchObject({ flags: { 'min-ttl': '0', json: true } });
+    expect(parseArgs(['token', '--min-ttl=30'])).toMatchObject({
+      command: 'token',
+      flags: { 'min-ttl': '30' },
+    });
+    expect(parseArgs(['token', '--min-ttl', '0', '--json'])).toMatchObject({
+      flags: { 'min-ttl': '0', json: true },
+    });
     expect(parseArgs(['open-url', 'keybridge://oauth/callback?code=1'])).toMatchObject({
       positionals: ['keybridge://oauth/callback?code=1'],
     });
@@ -15,7 +20,10 @@ describe('parseArgs', () => {
       flags: { env: 'TOK' },
       rest: ['curl', '--json', 'x'],
     });
-    expect(parseArgs(['serve', '--ui', '--port', '8080'])).toMatchObject({ command: 'serve', flags: { ui: true, port: '8080' } });
+    expect(parseArgs(['serve', '--ui', '--port', '8080'])).toMatchObject({
+      command: 'serve',
+      flags: { ui: true, port: '8080' },
+    });
   });
 
   it('treats no arguments, help and --help as help, --version and -V as version', () => {
@@ -74,9 +82,15 @@ describe('status for people', () => {
   });
 
   it('says what to do when not signed in, and shows the last error', () => {
-    expect(formatStatus({ state: 'signedOut', storage }, now)[0]).toBe('Not signed in. Run `keybridge login` to sign in.');
+    expect(formatStatus({ state: 'signedOut', storage }, now)[0]).toBe(
+      'Not signed in. Run `keybridge login` to sign in.',
+    );
     const expired = formatStatus(
-      { state: 'expired', storage, lastError: { code: 'relogin_required', message: 'The refresh token was revoked.' } },
+      {
+        state: 'expired',
+        storage,
+        lastError: { code: 'relogin_required', message: 'The refresh token was revoked.' },
+      },
       now,
     );
     expect(expired).toContain('Last error: The refresh token was revoked.');
@@ -84,9 +98,11 @@ describe('status for people', () => {
   });
 
   it('maps states to the documented exit codes', () => {
-    expect(['signedIn', 'refreshing', 'signedOut', 'signingIn', 'expired', 'error'].map((state) => statusExitCode({ state }))).toEqual([
-      0, 0, 4, 4, 4, 1,
-    ]);
+    expect(
+      ['signedIn', 'refreshing', 'signedOut', 'signingIn', 'expired', 'error'].map((state) =>
+        statusExitCode({ state }),
+      ),
+    ).toEqual([0, 0, 4, 4, 4, 1]);
   });
 
   it('names plans and durations the way people say them', () => {

@@ -3,7 +3,8 @@
  * `keybridge token` cannot spare.
  */
 
-export type Command = 'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch' | 'exec' | 'serve' | 'help' | 'version';
+export type Command =
+  'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch' | 'exec' | 'serve' | 'help' | 'version';
 
 export interface Parsed {
   command: Command;
@@ -60,7 +61,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
   let rest: string[] = [];
   for (let i = 0; i < more.length; i += 1) {
     const arg = more[i]!;
-    if (arg === '--help' || arg === '-h') return { command: 'help', flags: {}, positionals: [], rest: [], topic: command };
+    if (arg === '--help' || arg === '-h')
+      return { command: 'help', flags: {}, positionals: [], rest: [], topic: command };
     if (arg === '--') {
       if (!spec.rest) throw new UsageError(`${command} takes no command after --.`);
       rest = more.slice(i + 1);
@@ -85,8 +87,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
     positionals.push(arg);
   }
   const [min, max] = spec.positionals;
-  if (positionals.length < min) throw new UsageError(`${command} needs ${min === 1 ? 'an argument' : `${min} arguments`}.`);
-  if (positionals.length > max) throw new UsageError(`Unexpected argument for ${command}: ${positionals[max]}`);
+  if (positionals.length < min)
+    throw new UsageError(`${command} needs ${min === 1 ? 'an argument' : `${min} arguments`}.`);
+  if (positionals.length > max)
+    throw new UsageError(`Unexpected argument for ${command}: ${positionals[max]}`);
   if (spec.rest && rest.length === 0) throw new UsageError(`${command} needs a command after --.`);
   // Values are checked here, before any connection, so a typo is a usage error (exit 2), not a host error.
   parseSeconds(flags['min-ttl'], 'min-ttl');
@@ -107,7 +111,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
 export function parseSeconds(value: string | true | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n > 86_400) throw new UsageError(`--${flag} must be a whole number of seconds from 0 to 86400.`);
+  if (!Number.isInteger(n) || n > 86_400)
+    throw new UsageError(`--${flag} must be a whole number of seconds from 0 to 86400.`);
   return n;
 }
 

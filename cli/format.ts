@@ -96,9 +96,8 @@ export function formatStatus(status: StatusView, now = Date.now()): string[] {
       lines.push(`State: ${status.state}`);
   }
   if (status.lastError) lines.push(`Last error: ${status.lastError.message}`);
-  if (status.storage) {
-    lines.push(`Storage: ${status.storage.description}${status.storage.protected ? '' : ' (not protected by the OS)'}`);
-  }
+  // The cipher's description is written for people and already says how well it protects the tokens.
+  if (status.storage) lines.push(`Storage: ${status.storage.description}`);
   return lines;
 }
 

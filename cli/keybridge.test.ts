@@ -85,7 +85,10 @@ describe('keybridge status', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual(ADA_STATUS);
     expect(r.stderr).toBe('');
-    expect(service.calls[0]).toMatchObject({ method: 'hello', params: { protocol: 1, client: { name: 'keybridge-cli' } } });
+    expect(service.calls[0]).toMatchObject({
+      method: 'hello',
+      params: { protocol: 1, client: { name: 'keybridge-cli' } },
+    });
   });
 
   it('prints one line per fact for people', async () => {
@@ -94,19 +97,30 @@ describe('keybridge status', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('Signed in as ada@example.com · Plus · token valid for 52 min');
     expect(lines).toContain('Account: acct-123');
-    expect(lines).toContain('Storage: file key in the data folder (not protected by the OS)');
+    expect(lines).toContain('Storage: file key in the data folder');
     expect(r.stdout).not.toContain(TEST_ACCESS_TOKEN);
   });
 
   it('exits 4 when not signed in (signed out, expired, signing in) and 1 in the error state', async () => {
     service.status = SIGNED_OUT;
     const out = await cli(['status']);
-    expect(out).toMatchObject({ code: 4, stdout: expect.stringContaining('Not signed in. Run `keybridge login`') });
-    service.status = { ...SIGNED_OUT, state: 'expired', lastError: { code: 'relogin_required', message: 'Sign in again.' } };
+    expect(out).toMatchObject({
+      code: 4,
+      stdout: expect.stringContaining('Not signed in. Run `keybridge login`'),
+    });
+    service.status = {
+      ...SIGNED_OUT,
+      state: 'expired',
+      lastError: { code: 'relogin_required', message: 'Sign in again.' },
+    };
     expect((await cli(['status', '--json'])).code).toBe(4);
     service.status = { ...SIGNED_OUT, state: 'signingIn' };
     expect((await cli(['status'])).code).toBe(4);
-    service.status = { ...SIGNED_OUT, state: 'error', lastError: { code: 'vault_unreadable', message: 'The vault is damaged.' } };
+    service.status = {
+      ...SIGNED_OUT,
+      state: 'error',
+      lastError: { code: 'vault_unreadable', message: 'The vault is damaged.' },
+    };
     const err = await cli(['status']);
     expect(err.code).toBe(1);
     expect(err.stdout).toContain('Last error: The vault is damaged.');
@@ -202,7 +216,9 @@ describe('keybridge login', () => {
   it('exits 1 with the reason when the sign-in fails', async () => {
     const run = cli(['login', '--no-browser']);
     await expect.poll(() => called('auth.wait'), { timeout: 5000 }).toBe(true);
-    service.finishSignIn(new KeybridgeError('missing_codex_entitlement', 'This workspace does not include Codex.'));
+    service.finishSignIn(
+      new KeybridgeError('missing_codex_entitlement', 'This workspace does not include Codex.'),
+    );
     const r = await run;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('This workspace does not include Codex.');
@@ -253,7 +269,10 @@ describe('keybridge logout, open-url, watch, exec', () => {
     child.kill('SIGINT');
     const r = await run;
     expect(r.code).toBe(0);
-    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { status: { state: string } });
+    const events = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: { state: string } });
     expect(events.map((e) => e.status.state)).toEqual(['signedIn', 'signedOut']);
   });
 
@@ -271,7 +290,15 @@ describe('keybridge logout, open-url, watch, exec', () => {
     const script = `process.exit(process.env.OPENAI_ACCESS_TOKEN === ${JSON.stringify(TEST_ACCESS_TOKEN)} && process.env.CHATGPT_ACCOUNT_ID === 'acct-123' ? 7 : 1)`;
     const r = await cli(['exec', '--', process.execPath, '-e', script]);
     expect(r.code).toBe(7);
-    const named = await cli(['exec', '--env', 'MY_TOKEN', '--', process.execPath, '-e', 'process.exit(process.env.MY_TOKEN ? 0 : 1)']);
+    const named = await cli([
+      'exec',
+      '--env',
+      'MY_TOKEN',
+      '--',
+      process.execPath,
+      '-e',
+      'process.exit(process.env.MY_TOKEN ? 0 : 1)',
+    ]);
     expect(named.code).toBe(0);
   });
 });

@@ -177,7 +177,10 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
 };
 
 async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): Promise<T> {
-  const client = await connectBroker(resolveBrokerEndpoint(io.env), { name: 'keybridge-cli', version: VERSION });
+  const client = await connectBroker(resolveBrokerEndpoint(io.env), {
+    name: 'keybridge-cli',
+    version: VERSION,
+  });
   try {
     return await fn(client);
   } finally {
@@ -223,14 +226,20 @@ async function serve(argv: readonly string[]): Promise<number> {
   const host = (await import(pathToFileURL(join(dir, 'host.mjs')).href)) as {
     serve(argv: readonly string[]): Promise<number>;
   };
-  return host.serve(argv);
+  const code = await host.serve(argv);
+  // The host has closed everything it opened; should a library still hold a handle, do not hang on it.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
 }
 
 function reportError(e: unknown, io: Io): number {
   io.err(errorMessage(e) + '\n');
   if (e instanceof BrokerCallError) {
     if (e.code === RPC_NOT_SIGNED_IN) return EXIT.notSignedIn;
-    if (e.code === RPC_REFRESH_FAILED && (e.data as { reloginRequired?: boolean } | undefined)?.reloginRequired) {
+    if (
+      e.code === RPC_REFRESH_FAILED &&
+      (e.data as { reloginRequired?: boolean } | undefined)?.reloginRequired
+    ) {
       return EXIT.notSignedIn;
     }
   }

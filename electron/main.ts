@@ -113,7 +113,8 @@ function registerSchemeClient(): void {
   const ok = process.defaultApp
     ? app.setAsDefaultProtocolClient(SCHEME, process.execPath, [app.getAppPath()])
     : app.setAsDefaultProtocolClient(SCHEME);
-  if (!ok) rt.log('scheme: the OS did not accept keybridge:// registration (Linux: see the desktop file below)');
+  if (!ok)
+    rt.log('scheme: the OS did not accept keybridge:// registration (Linux: see the desktop file below)');
 }
 
 function showWindow(trayBounds?: Rectangle): void {
@@ -132,7 +133,9 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
 
   // macOS needs an Edit menu for copy and paste shortcuts in the window (pasting a redirect URL).
   Menu.setApplicationMenu(
-    process.platform === 'darwin' ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }]) : null,
+    process.platform === 'darwin'
+      ? Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }])
+      : null,
   );
   hardenSession(session.defaultSession, page, log);
   guardAllWebContents(page, () => rt.status?.signIn?.url, log);
@@ -173,8 +176,10 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
         onAction: (action, checked) => void onTrayAction(action, checked),
       });
   if (!noTray && !rt.tray) log('tray: no status area on this desktop; using a normal window');
-  // Linux reports no tray bounds, so a popover could not be placed next to the icon there.
-  const mode: WindowMode = rt.tray && process.platform !== 'linux' ? 'popover' : 'window';
+  // A popover needs to know where the icon is. Linux never reports tray bounds; elsewhere 0×0 bounds mean the
+  // icon is not shown anywhere (no notification area). Then a normal window it is.
+  const mode: WindowMode =
+    rt.tray && process.platform !== 'linux' && rt.tray.bounds() !== undefined ? 'popover' : 'window';
   if (mode === 'popover' && process.platform === 'darwin') app.dock?.hide();
 
   rt.appWindow = createAppWindow({
@@ -193,11 +198,14 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   void getStartAtLogin()
     .then((enabled) => rt.tray?.setStartAtLogin(enabled))
     .catch(() => undefined);
-  if (!rt.tray) rt.appWindow.show();
+  // Shown at once when there is no icon to click: no tray, or (macOS, Windows) a tray nobody can see.
+  if (!rt.tray || (process.platform !== 'linux' && mode === 'window')) rt.appWindow.show();
 
   if (process.platform === 'linux') {
     void registerSchemeHandler({ command: thisAppCommand(), iconPng: join(HERE, 'icons', 'app.png') })
-      .then((r) => log(`scheme: ${r.desktopFile}${r.defaultSet ? ' is the keybridge:// handler' : ` — ${r.detail}`}`))
+      .then((r) =>
+        log(`scheme: ${r.desktopFile}${r.defaultSet ? ' is the keybridge:// handler' : ` — ${r.detail}`}`),
+      )
       .catch((e) => log(`scheme: could not write the desktop file: ${(e as Error).message}`));
   }
 

@@ -14,22 +14,31 @@ import type { InvokeEnvelope } from './shell/ipc-dispatch';
  */
 function unwrap(envelope: InvokeEnvelope): unknown {
   if (envelope && envelope.ok === true) return envelope.result;
-  const error = envelope && envelope.ok === false ? envelope.error : { code: 'internal', message: 'No answer.' };
+  const error =
+    envelope && envelope.ok === false ? envelope.error : { code: 'internal', message: 'No answer.' };
   throw { name: 'BridgeError', code: error.code, message: error.message };
 }
 
 const call: BridgeCall = async (method, params) =>
   unwrap(await ipcRenderer.invoke(ipcChannels.invoke, { method, params })) as never;
 
+async function openExternal(url: string): Promise<void> {
+  unwrap(await ipcRenderer.invoke(ipcChannels.openExternal, String(url)));
+}
+
 const bridge: Bridge = {
   getStatus: () => call('status.get', undefined),
-  login: () => call('auth.login', undefined),
+  async login() {
+    // Like the browser bridge: the UI's "Sign in" starts the attempt and opens its consent page in the
+    // system browser (the main process checks the URL is this attempt's authorization endpoint).
+    const result = await call('auth.login', { noBrowser: true });
+    await openExternal(result.url);
+    return result;
+  },
   cancelSignIn: () => call('auth.cancel', undefined),
   openRedirectUrl: (url: string) => call('auth.openUrl', { url: String(url) }),
   logout: () => call('auth.logout', undefined),
-  openExternal: async (url: string) => {
-    unwrap(await ipcRenderer.invoke(ipcChannels.openExternal, String(url)));
-  },
+  openExternal,
   onStatus: (listener: (status: Status) => void) => {
     const handler = (_event: IpcRendererEvent, status: Status) => listener(status);
     ipcRenderer.on(ipcChannels.status, handler);

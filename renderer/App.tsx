@@ -28,7 +28,7 @@ export function App() {
             <Connecting />
           )}
         </div>
-        <p className="sr-only" aria-live="polite" aria-atomic="true">
+        <p id="announcer" className="sr-only" aria-live="polite" aria-atomic="true">
           {announce(status, connection)}
         </p>
       </main>

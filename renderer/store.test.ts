@@ -149,6 +149,32 @@ describe('the store', () => {
     expect(store.getState().status?.state).toBe('signingIn');
   });
 
+  it('shows a failure once when the host also reports it in the status', async () => {
+    const bridge = new FakeBridge();
+    const store = createKbStore(bridge);
+    store.getState().start();
+    const failure = { code: 'discovery_failed', message: 'Could not reach the sign-in server.' };
+    // Status event first, then the rejected call…
+    bridge.login = async () => {
+      bridge.push({ ...signedOut, lastError: failure });
+      throw new BridgeError(failure.code, failure.message);
+    };
+    await store.getState().signIn();
+    expect(store.getState().status?.lastError).toEqual(failure);
+    expect(store.getState().error).toBeNull();
+    // …or the rejected call first, then the status event.
+    bridge.push(signedOut);
+    bridge.login = async () => {
+      setTimeout(() => bridge.push({ ...signedOut, lastError: failure }), 0);
+      throw new BridgeError(failure.code, failure.message);
+    };
+    await store.getState().signIn();
+    expect(store.getState().error).toEqual(failure);
+    await tick();
+    expect(store.getState().error).toBeNull();
+    expect(store.getState().status?.lastError).toEqual(failure);
+  });
+
   it('shows the error of a wrong pasted redirect URL in the field, and accepts a good one', async () => {
     const bridge = new FakeBridge();
     const store = createKbStore(bridge);
@@ -160,11 +186,15 @@ describe('the store', () => {
     expect(bridge.calls.some((c) => c.startsWith('openUrl'))).toBe(false);
 
     bridge.failNext = new BridgeError('state_mismatch', 'That redirect is from an older sign-in.');
-    expect(await store.getState().submitRedirectUrl('http://localhost:1455/auth/callback?code=a&state=b')).toBe(false);
+    expect(
+      await store.getState().submitRedirectUrl('http://localhost:1455/auth/callback?code=a&state=b'),
+    ).toBe(false);
     expect(store.getState().pasteError).toBe('That redirect is from an older sign-in.');
     expect(store.getState().pasteOpen).toBe(true);
 
-    expect(await store.getState().submitRedirectUrl(' http://localhost:1455/auth/callback?code=c&state=d ')).toBe(true);
+    expect(
+      await store.getState().submitRedirectUrl(' http://localhost:1455/auth/callback?code=c&state=d '),
+    ).toBe(true);
     expect(bridge.calls).toContain('openUrl:http://localhost:1455/auth/callback?code=c&state=d');
     expect(store.getState().status?.state).toBe('signedIn');
     expect(store.getState().pasteOpen).toBe(false);

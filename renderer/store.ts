@@ -55,6 +55,8 @@ export function createKbStore(bridge: UiBridge): KbStore {
       const stateChanged = prev?.state !== status.state;
       set({
         status,
+        // The host already reports this failure in the status: show it once, not twice.
+        ...(sameError(get().error, status.lastError) ? { error: null } : {}),
         ...(stateChanged
           ? {
               error: null,
@@ -72,7 +74,8 @@ export function createKbStore(bridge: UiBridge): KbStore {
       try {
         await fn();
       } catch (e) {
-        set({ error: errorInfo(e) });
+        const error = errorInfo(e);
+        if (!sameError(error, get().status?.lastError)) set({ error });
       } finally {
         set({ pending: null });
       }
@@ -178,6 +181,10 @@ export function createKbStore(bridge: UiBridge): KbStore {
       },
     };
   });
+}
+
+function sameError(a: UiError | null | undefined, b: UiError | null | undefined): boolean {
+  return !!a && !!b && a.code === b.code && a.message === b.message;
 }
 
 let appStore: KbStore | undefined;

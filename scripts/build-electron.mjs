@@ -59,7 +59,9 @@ const preloadText = await readFile(join(out, 'preload.cjs'), 'utf8');
 const requires = [...preloadText.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
 const foreign = requires.filter((r) => r !== 'electron');
 if (foreign.length > 0) {
-  console.error(`build-electron: the sandboxed preload would require ${foreign.join(', ')}; it may only require electron`);
+  console.error(
+    `build-electron: the sandboxed preload would require ${foreign.join(', ')}; it may only require electron`,
+  );
   process.exit(1);
 }
 // Nothing the main bundle holds may be the renderer's concern, and the preload must not pull in zod.

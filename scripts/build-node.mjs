@@ -43,7 +43,12 @@ const common = {
 };
 
 const results = await Promise.allSettled([
-  esbuild.build({ ...common, entryPoints: ['cli/keybridge.ts'], outfile: 'dist/keybridge.cjs', format: 'cjs' }),
+  esbuild.build({
+    ...common,
+    entryPoints: ['cli/keybridge.ts'],
+    outfile: 'dist/keybridge.cjs',
+    format: 'cjs',
+  }),
   esbuild.build({
     ...common,
     entryPoints: ['electron/headless/serve.ts'],
@@ -90,13 +95,16 @@ await linkOwnBin();
 if (failed || cliRejected) {
   // From `prepare` (npm install, npm ci, and npx's one-time install of this package) a failed build only warns:
   // a failing prepare aborts the whole install and leaves npx's cache half-made. `npm run build:node` fails.
-  if (fromPrepare) console.error('build-node: build failed (see above); fix it and run `npm run build:node`.');
+  if (fromPrepare)
+    console.error('build-node: build failed (see above); fix it and run `npm run build:node`.');
   process.exit(fromPrepare ? 0 : 1);
 }
 
 const ms = Math.round(performance.now() - started);
 const cliSize = (await stat(join(root, 'dist/keybridge.cjs'))).size;
-console.error(`build-node: dist/keybridge.cjs (${(cliSize / 1024).toFixed(1)} KiB) and dist/host.mjs in ${ms} ms`);
+console.error(
+  `build-node: dist/keybridge.cjs (${(cliSize / 1024).toFixed(1)} KiB) and dist/host.mjs in ${ms} ms`,
+);
 
 /**
  * npm links the bins of dependencies into node_modules/.bin, never the root package's own bin, so inside this
@@ -121,6 +129,8 @@ async function linkOwnBin() {
     }
     await symlink(target, link);
   } catch (e) {
-    console.error(`build-node: could not link node_modules/.bin/keybridge (${e.message}); use \`node bin/keybridge.cjs\`.`);
+    console.error(
+      `build-node: could not link node_modules/.bin/keybridge (${e.message}); use \`node bin/keybridge.cjs\`.`,
+    );
   }
 }

@@ -31,8 +31,9 @@ for (const path of files(dir)) {
 }
 
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
-for (const r of rows) console.error(`  ${r.file.padEnd(40)} ${kb(r.raw).padStart(10)}  gzip ${kb(r.gz).padStart(9)}`);
-console.error(`renderer JS: ${kb(raw)} raw, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`);
+for (const r of rows)
+  console.error(`  ${r.file.padEnd(40)} ${kb(r.raw).padStart(10)}  gzip ${kb(r.gz).padStart(9)}`);
+console.log(`renderer JS: ${kb(raw)} raw, ${kb(gzipped)} gzipped (budget ${kb(BUDGET_BYTES)})`);
 if (rows.length === 0) {
   console.error(`No built files in ${dir}: run vite build first.`);
   process.exit(1);

@@ -49,12 +49,18 @@ function safeUserName(): string {
  * `config.json` (the host's `loadConfig` reads it too), else the platform default. Never throws: a broken
  * config.json is the host's to report.
  */
-export function resolveBrokerEndpoint(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+export function resolveBrokerEndpoint(
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.KEYBRIDGE_SOCKET) return env.KEYBRIDGE_SOCKET;
   const home = resolveHome(env, platform);
   try {
-    const file = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as { KEYBRIDGE_SOCKET?: unknown };
-    if (typeof file.KEYBRIDGE_SOCKET === 'string' && file.KEYBRIDGE_SOCKET !== '') return file.KEYBRIDGE_SOCKET;
+    const file = JSON.parse(readFileSync(join(home, 'config.json'), 'utf8')) as {
+      KEYBRIDGE_SOCKET?: unknown;
+    };
+    if (typeof file.KEYBRIDGE_SOCKET === 'string' && file.KEYBRIDGE_SOCKET !== '')
+      return file.KEYBRIDGE_SOCKET;
   } catch {
     // No config file, or one the host will complain about: use the default.
   }

@@ -11,7 +11,10 @@ const MAX_LOG_BYTES = 5 * 1024 * 1024;
 
 export interface HostLog {
   readonly path: string;
+  /** A timestamped line to stderr and the file. */
   log(line: string): void;
+  /** A line already shown to the user another way: the file only. */
+  toFile(line: string): void;
   close(): void;
 }
 
@@ -28,18 +31,23 @@ export function createHostLog(home: string, opts: { stderr?: (text: string) => v
   // The mode of openSync applies only when it creates the file: tighten one left by an older version too.
   fchmodSync(fd, 0o600);
   const stderr = opts.stderr ?? ((text: string) => void process.stderr.write(text));
+  const stamp = (line: string) => `${new Date().toISOString()} ${redact(line)}\n`;
+  const toFile = (text: string) => {
+    if (fd === undefined) return;
+    try {
+      writeSync(fd, text);
+    } catch {
+      // A full disk must not take the host down; stderr still has the line.
+    }
+  };
   return {
     path,
     log(line: string) {
-      const text = `${new Date().toISOString()} ${redact(line)}\n`;
+      const text = stamp(line);
       stderr(text);
-      if (fd === undefined) return;
-      try {
-        writeSync(fd, text);
-      } catch {
-        // A full disk must not take the host down; stderr still has the line.
-      }
+      toFile(text);
     },
+    toFile: (line: string) => toFile(stamp(line)),
     close() {
       if (fd !== undefined) closeSync(fd);
       fd = undefined;

@@ -19,8 +19,8 @@ export type { UiHandle, UiOptions, UiStarter } from './ui';
 
 export interface ServeOptions {
   env?: Env;
-  /** What `--ui` starts; defaults to the web transport's starter from ./ui once it exists. */
-  startUi?: UiStarter;
+  /** What `--ui` starts; defaults to the web transport's starter from ./ui. null: no UI available. */
+  startUi?: UiStarter | null;
   stderr?: (text: string) => void;
   /** Resolves to stop the host (tests); by default SIGINT or SIGTERM does. */
   stop?: Promise<unknown>;
@@ -43,11 +43,13 @@ export function parseServeArgs(argv: readonly string[]): ServeFlags {
     else if (arg === '--port' || arg.startsWith('--port=')) {
       const value = arg === '--port' ? argv[++i] : arg.slice('--port='.length);
       const port = value !== undefined && /^\d+$/.test(value) ? Number(value) : NaN;
-      if (!(port >= 1 && port <= 65535)) throw new ServeUsageError('--port must be a port number from 1 to 65535.');
+      if (!(port >= 1 && port <= 65535))
+        throw new ServeUsageError('--port must be a port number from 1 to 65535.');
       flags.port = port;
     } else throw new ServeUsageError(`Unknown option for serve: ${arg}`);
   }
-  if (flags.port !== undefined && !flags.ui) throw new ServeUsageError('--port is the port of the UI: use it with --ui.');
+  if (flags.port !== undefined && !flags.ui)
+    throw new ServeUsageError('--port is the port of the UI: use it with --ui.');
   return flags;
 }
 
@@ -84,23 +86,31 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
   let host: Host | undefined;
   let broker: Broker | undefined;
   let ui: UiHandle | undefined;
+  // A stray rejection somewhere in the core must not take every tool's credentials down with it: log it.
+  const onRejection = (reason: unknown) =>
+    hostLog?.log(
+      `unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`,
+    );
+  process.on('unhandledRejection', onRejection);
+
   const shutdown = async () => {
     await ui?.close().catch(() => {});
     await broker?.close().catch(() => {});
     await host?.close().catch(() => {});
     await lock.release();
     hostLog?.close();
+    process.off('unhandledRejection', onRejection);
   };
 
   try {
     hostLog = createHostLog(config.home, { stderr });
     const log = hostLog.log;
-    const cipher = await selectNodeCipher(config.home);
+    const cipher = await selectNodeCipher(config.home, { env: opts.env ?? process.env, log });
     host = createHost({ config, cipher, log });
     await host.start();
     broker = await startBroker({ socketPath: config.socketPath, service: host.service, log });
 
-    const startUi = opts.startUi ?? defaultStartUi;
+    const startUi = opts.startUi === null ? undefined : (opts.startUi ?? defaultStartUi);
     if (flags.ui && startUi) {
       ui = await startUi({ host, config, port: flags.port, log });
     } else if (flags.ui) {
@@ -109,8 +119,9 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
 
     const ready = `Keybridge host serving ${config.socketPath} (data: ${config.home}, storage: ${cipher.info.description})`;
     say(ready);
-    log(ready);
-    if (ui) say(`Open the Keybridge UI: ${ui.url}`);
+    hostLog.toFile(ready);
+    // Not redacted and not logged to the file: the link carries a one-time token meant for this terminal.
+    if (ui) stderr(`Open the Keybridge UI: ${ui.url}\n`);
     opts.onReady?.({ socketPath: config.socketPath, home: config.home, uiUrl: ui?.url });
   } catch (e) {
     say(`Keybridge could not start: ${isKeybridgeError(e) ? e.message : (e as Error).message}`);

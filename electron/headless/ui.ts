@@ -1,11 +1,11 @@
 /**
  * Hook point for `keybridge serve --ui` (PRODUCT.md §5): the web transport (electron/headless/web) serves the
- * same UI in a browser over loopback. Until it lands `startUi` is undefined and `serve --ui` says so; the web
- * transport sets it here (one line) and `serve` does the rest: start it after the broker, print its URL,
- * close it first on shutdown.
+ * same UI in a browser over loopback. `serve` starts it after the broker, prints its URL and closes it first
+ * on shutdown; when `startUi` is undefined, `serve --ui` says the UI is not available and serves the broker.
  */
 import type { KeybridgeConfig } from '../core/config';
 import type { Host } from '../core/host';
+import { startUi as startWebUi } from './web';
 
 export interface UiOptions {
   host: Host;
@@ -23,4 +23,5 @@ export interface UiHandle {
 
 export type UiStarter = (opts: UiOptions) => Promise<UiHandle>;
 
-export const startUi: UiStarter | undefined = undefined;
+/** The web transport's starter; undefined would make `serve --ui` say the UI is not available. */
+export const startUi: UiStarter | undefined = startWebUi;

@@ -18,7 +18,10 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
  * The dev server, only for an unpackaged app and only on loopback over http(s): a packaged build never
  * loads remote content, whatever its environment says.
  */
-export function devServerUrl(env: Record<string, string | undefined>, isPackaged: boolean): string | undefined {
+export function devServerUrl(
+  env: Record<string, string | undefined>,
+  isPackaged: boolean,
+): string | undefined {
   const raw = env.VITE_DEV_SERVER_URL;
   if (isPackaged || !raw) return undefined;
   let url: URL;
@@ -27,7 +30,8 @@ export function devServerUrl(env: Record<string, string | undefined>, isPackaged
   } catch {
     return undefined;
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !LOOPBACK_HOSTS.has(url.hostname))
+    return undefined;
   return url.href;
 }
 
@@ -50,14 +54,13 @@ export function isAppPageUrl(url: string, page: AppPage): boolean {
 }
 
 /**
- * The page's CSP. The UI talks to the host only through the preload, so it needs no network at all; React
- * and the bundle need only its own scripts and styles. The dev server adds inline scripts (React refresh)
- * and its HMR WebSocket, never in a packaged build.
+ * The page's CSP. The UI talks to the host only through the preload, so it needs no network at all; the
+ * bundle needs only its own scripts and stylesheets. The dev server adds inline scripts (React refresh),
+ * injected style tags and its HMR WebSocket, never in a packaged build.
  */
 export function contentSecurityPolicy(page: AppPage): string {
   const common = [
     "default-src 'none'",
-    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self' data:",
     "base-uri 'none'",
@@ -65,16 +68,31 @@ export function contentSecurityPolicy(page: AppPage): string {
     "frame-ancestors 'none'",
     "object-src 'none'",
   ];
-  if (page.kind === 'file') return ["script-src 'self'", "connect-src 'none'", ...common].join('; ');
+  if (page.kind === 'file') {
+    return ["script-src 'self'", "style-src 'self'", "connect-src 'none'", ...common].join('; ');
+  }
   const origin = new URL(page.url);
   const ws = `${origin.protocol === 'https:' ? 'wss' : 'ws'}://${origin.host}`;
-  return ["script-src 'self' 'unsafe-inline'", `connect-src 'self' ${ws}`, ...common].join('; ');
+  return [
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    `connect-src 'self' ${ws}`,
+    ...common,
+  ].join('; ');
 }
 
 /**
  * Web permissions: all refused, except writing plain text to the clipboard from our own page ("Copy link"
  * for the sign-in URL). Reading the clipboard is not needed: pasting into a field needs no permission.
  */
-export function isPermissionAllowed(permission: string, requestingUrl: string | undefined, page: AppPage): boolean {
-  return permission === 'clipboard-sanitized-write' && requestingUrl !== undefined && isAppPageUrl(requestingUrl, page);
+export function isPermissionAllowed(
+  permission: string,
+  requestingUrl: string | undefined,
+  page: AppPage,
+): boolean {
+  return (
+    permission === 'clipboard-sanitized-write' &&
+    requestingUrl !== undefined &&
+    isAppPageUrl(requestingUrl, page)
+  );
 }

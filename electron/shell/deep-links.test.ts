@@ -9,15 +9,20 @@ describe('extractSchemeUrls', () => {
     expect(extractSchemeUrls(['C:\\Keybridge\\Keybridge.exe', url])).toEqual([url]);
     expect(extractSchemeUrls(['/usr/bin/electron', '/home/ada/keybridge', url])).toEqual([url]);
     expect(
-      extractSchemeUrls(['/opt/Keybridge/keybridge', '--allow-file-access-from-files', '--original-process-start-time=1', url]),
+      extractSchemeUrls([
+        '/opt/Keybridge/keybridge',
+        '--allow-file-access-from-files',
+        '--original-process-start-time=1',
+        url,
+      ]),
     ).toEqual([url]);
   });
 
   it('ignores everything that is not a keybridge URL, and the same URL twice', () => {
     const url = 'KEYBRIDGE://oauth/callback?state=1';
-    expect(extractSchemeUrls(['app', 'https://evil.example/keybridge://', '--flag=keybridge://x', url, url])).toEqual([
-      url,
-    ]);
+    expect(
+      extractSchemeUrls(['app', 'https://evil.example/keybridge://', '--flag=keybridge://x', url, url]),
+    ).toEqual([url]);
     expect(extractSchemeUrls(['app', '--no-tray'])).toEqual([]);
   });
 

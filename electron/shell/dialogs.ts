@@ -42,7 +42,14 @@ export async function confirmSignOut(email: string | null | undefined): Promise<
 }
 
 export async function showProblem(message: string, detail: string): Promise<void> {
-  await dialog.showMessageBox({ type: 'error', title: 'Keybridge', message, detail, buttons: ['OK'], noLink: true });
+  await dialog.showMessageBox({
+    type: 'error',
+    title: 'Keybridge',
+    message,
+    detail,
+    buttons: ['OK'],
+    noLink: true,
+  });
 }
 
 /** Synchronous and safe before `ready`: for failures that end the app. */

@@ -37,6 +37,8 @@ export function isAllowedExternalUrl(url: string, signInUrl: string | undefined)
   }
   if (u.protocol !== 'https:') return false;
   return HELP_LINKS.some(
-    (h) => u.origin === h.origin && (u.pathname === h.pathPrefix || u.pathname.startsWith(h.pathPrefix.replace(/\/?$/, '/'))),
+    (h) =>
+      u.origin === h.origin &&
+      (u.pathname === h.pathPrefix || u.pathname.startsWith(h.pathPrefix.replace(/\/?$/, '/'))),
   );
 }

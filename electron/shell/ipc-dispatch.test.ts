@@ -31,7 +31,10 @@ function recordingService(overrides: Partial<Service> = {}) {
       accountId: null,
       planType: null,
     }),
-    'auth.login': rec('auth.login', { url: 'https://auth.example/authorize?x=1', redirectUri: 'http://localhost:1455/auth/callback' }),
+    'auth.login': rec('auth.login', {
+      url: 'https://auth.example/authorize?x=1',
+      redirectUri: 'http://localhost:1455/auth/callback',
+    }),
     'auth.wait': rec('auth.wait', status),
     'auth.cancel': rec('auth.cancel', { cancelled: true }),
     'auth.openUrl': rec('auth.openUrl', status),
@@ -45,14 +48,26 @@ function recordingService(overrides: Partial<Service> = {}) {
 describe('dispatchRendererCall', () => {
   it('runs a granted method and returns its schema-checked result', async () => {
     const { service, calls } = recordingService();
-    const res = await dispatchRendererCall(service, { method: 'auth.openUrl', params: { url: 'keybridge://oauth/callback?code=x' } }, ctx);
+    const res = await dispatchRendererCall(
+      service,
+      { method: 'auth.openUrl', params: { url: 'keybridge://oauth/callback?code=x' } },
+      ctx,
+    );
     expect(res).toEqual({ ok: true, result: status });
     expect(calls).toEqual(['auth.openUrl {"url":"keybridge://oauth/callback?code=x"}']);
   });
 
   it('never lets the window ask for credentials or other broker-only methods', async () => {
     const { service, calls } = recordingService();
-    for (const method of ['credentials.get', 'auth.wait', 'hello', 'subscribe', 'toString', '__proto__', 'constructor']) {
+    for (const method of [
+      'credentials.get',
+      'auth.wait',
+      'hello',
+      'subscribe',
+      'toString',
+      '__proto__',
+      'constructor',
+    ]) {
       const res = await dispatchRendererCall(service, { method }, ctx);
       expect(res).toMatchObject({ ok: false, error: { code: 'method_not_allowed' } });
       expect(JSON.stringify(res)).not.toContain(ACCESS_TOKEN);
@@ -77,7 +92,11 @@ describe('dispatchRendererCall', () => {
   });
 
   it('drops fields a result schema does not name (a token cannot ride along)', async () => {
-    const leaky = { ...status, accessToken: ACCESS_TOKEN, account: { ...status.account, refreshToken: 'rt_secret_value' } };
+    const leaky = {
+      ...status,
+      accessToken: ACCESS_TOKEN,
+      account: { ...status.account, refreshToken: 'rt_secret_value' },
+    };
     const { service } = recordingService({ 'status.get': async () => leaky as Status });
     const res = await dispatchRendererCall(service, { method: 'status.get' }, ctx);
     expect(res.ok).toBe(true);

@@ -26,7 +26,11 @@ export async function dispatchRendererCall(
   ctx: CallContext,
   log: (line: string) => void = () => {},
 ): Promise<InvokeEnvelope> {
-  if (typeof payload !== 'object' || payload === null || typeof (payload as { method?: unknown }).method !== 'string') {
+  if (
+    typeof payload !== 'object' ||
+    payload === null ||
+    typeof (payload as { method?: unknown }).method !== 'string'
+  ) {
     return fail('invalid_request', 'A call needs a method name.');
   }
   const { method, params } = payload as { method: string; params?: unknown };
@@ -37,7 +41,9 @@ export async function dispatchRendererCall(
   const spec = methods[method];
   const parsed = spec.params.safeParse(params);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`)
+      .join('; ');
     return fail('invalid_params', redact(`Invalid parameters for ${method}: ${issues}`));
   }
   let result: unknown;

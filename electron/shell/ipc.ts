@@ -29,7 +29,11 @@ export function registerIpc(opts: IpcOptions): () => void {
   /** The one sender check: every handler below starts with it. */
   const trusted = (event: IpcMainInvokeEvent): boolean => {
     const w = opts.appWindow();
-    const ok = w !== undefined && event.sender === w.window.webContents && w.isOwnMainFrame(event.senderFrame);
+    const ok =
+      w !== undefined &&
+      !w.window.isDestroyed() &&
+      event.sender.id === w.window.webContents.id &&
+      w.isOwnMainFrame(event.senderFrame);
     if (!ok) opts.log('ipc: refused a message from an unknown frame');
     return ok;
   };
@@ -41,13 +45,17 @@ export function registerIpc(opts: IpcOptions): () => void {
 
   ipcMain.handle(ipcChannels.openExternal, async (event, url: unknown): Promise<InvokeEnvelope> => {
     if (!trusted(event)) return refused;
-    if (typeof url !== 'string') return { ok: false, error: { code: 'invalid_params', message: 'A link is needed.' } };
+    if (typeof url !== 'string')
+      return { ok: false, error: { code: 'invalid_params', message: 'A link is needed.' } };
     const status = await opts.service['status.get'](undefined, CTX);
     if (!isAllowedExternalUrl(url, status.signIn?.url)) {
       opts.log('ipc: refused to open a link outside the allowlist');
       return {
         ok: false,
-        error: { code: 'link_not_allowed', message: 'Keybridge opens only the sign-in page and its help pages.' },
+        error: {
+          code: 'link_not_allowed',
+          message: 'Keybridge opens only the sign-in page and its help pages.',
+        },
       };
     }
     try {
@@ -58,7 +66,9 @@ export function registerIpc(opts: IpcOptions): () => void {
         ok: false,
         error: {
           code: 'open_failed',
-          message: redact(`The browser could not be opened (${(e as Error).message}). Use “Copy link” instead.`),
+          message: redact(
+            `The browser could not be opened (${(e as Error).message}). Use “Copy link” instead.`,
+          ),
         },
       };
     }

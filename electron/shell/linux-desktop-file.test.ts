@@ -19,13 +19,18 @@ describe('desktop entry text', () => {
   });
 
   it('runs the AppImage file, not the binary inside its temporary mount', () => {
-    const base = { execPath: '/tmp/.mount_KeybrXYZ/keybridge', defaultApp: false, appPath: '/tmp/.mount_KeybrXYZ/resources/app.asar' };
-    expect(launchCommand({ ...base, appImage: '/home/ada/Keybridge.AppImage' })).toEqual(['/home/ada/Keybridge.AppImage']);
-    expect(launchCommand(base)).toEqual([base.execPath]);
-    expect(launchCommand({ ...base, execPath: '/x/electron', defaultApp: true, appPath: '/src/keybridge' })).toEqual([
-      '/x/electron',
-      '/src/keybridge',
+    const base = {
+      execPath: '/tmp/.mount_KeybrXYZ/keybridge',
+      defaultApp: false,
+      appPath: '/tmp/.mount_KeybrXYZ/resources/app.asar',
+    };
+    expect(launchCommand({ ...base, appImage: '/home/ada/Keybridge.AppImage' })).toEqual([
+      '/home/ada/Keybridge.AppImage',
     ]);
+    expect(launchCommand(base)).toEqual([base.execPath]);
+    expect(
+      launchCommand({ ...base, execPath: '/x/electron', defaultApp: true, appPath: '/src/keybridge' }),
+    ).toEqual(['/x/electron', '/src/keybridge']);
   });
 
   it('declares the keybridge scheme and passes the URL as one argument', () => {
@@ -54,7 +59,11 @@ describe('registerSchemeHandler and autostart (real files, real xdg-mime)', () =
   it('writes the handler entry for the AppImage and makes it the default for keybridge://', async () => {
     const icon = join(root, 'icon.png');
     await writeFile(icon, 'png');
-    const first = await registerSchemeHandler({ command: ['/home/ada/Keybridge.AppImage'], iconPng: icon, env });
+    const first = await registerSchemeHandler({
+      command: ['/home/ada/Keybridge.AppImage'],
+      iconPng: icon,
+      env,
+    });
     expect(first.written).toBe(true);
     const text = await readFile(first.desktopFile, 'utf8');
     expect(first.desktopFile).toBe(join(root, 'data', 'applications', 'keybridge.desktop'));

@@ -93,7 +93,11 @@ export async function isAutostartEnabled(env: Env = process.env): Promise<boolea
   return text.includes('[Desktop Entry]') && !/^Hidden=true$/m.test(text);
 }
 
-export async function setAutostart(enabled: boolean, command: string[], env: Env = process.env): Promise<void> {
+export async function setAutostart(
+  enabled: boolean,
+  command: string[],
+  env: Env = process.env,
+): Promise<void> {
   const file = autostartFile(env);
   if (!enabled) {
     await rm(file, { force: true });

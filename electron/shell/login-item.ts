@@ -27,7 +27,11 @@ export async function setStartAtLogin(enabled: boolean): Promise<void> {
   }
   if (process.platform === 'win32' && process.defaultApp) {
     // Development: the login item must start electron.exe with the app folder (quoted, as the docs ask).
-    app.setLoginItemSettings({ openAtLogin: enabled, path: process.execPath, args: [`"${app.getAppPath()}"`] });
+    app.setLoginItemSettings({
+      openAtLogin: enabled,
+      path: process.execPath,
+      args: [`"${app.getAppPath()}"`],
+    });
     return;
   }
   app.setLoginItemSettings({ openAtLogin: enabled });

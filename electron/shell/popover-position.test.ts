@@ -47,12 +47,17 @@ describe('popoverPosition', () => {
   it('opens next to an icon inside the work area (auto-hiding bar) on the side facing the screen', () => {
     const workArea = { x: 0, y: 0, width: 1920, height: 1080 };
     expect(popoverPosition({ x: 900, y: 2, width: 24, height: 24 }, size, workArea).y).toBe(26 + M);
-    expect(popoverPosition({ x: 900, y: 1050, width: 24, height: 24 }, size, workArea).y).toBe(1050 - 480 - M);
+    expect(popoverPosition({ x: 900, y: 1050, width: 24, height: 24 }, size, workArea).y).toBe(
+      1050 - 480 - M,
+    );
   });
 
   it('centres the window when the tray has no bounds (Linux) and stays inside a tiny screen', () => {
     const workArea = { x: 0, y: 0, width: 1280, height: 800 };
     expect(popoverPosition({ x: 0, y: 0, width: 0, height: 0 }, size, workArea)).toEqual({ x: 460, y: 160 });
-    expect(popoverPosition(undefined, size, { x: 10, y: 20, width: 300, height: 400 })).toEqual({ x: 10, y: 20 });
+    expect(popoverPosition(undefined, size, { x: 10, y: 20, width: 300, height: 400 })).toEqual({
+      x: 10,
+      y: 20,
+    });
   });
 });

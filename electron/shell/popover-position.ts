@@ -54,7 +54,8 @@ export function popoverPosition(tray: Rect | undefined, size: Size, workArea: Re
       y = cy - size.height / 2;
     } else {
       x = cx - size.width / 2;
-      y = cy < workArea.y + workArea.height / 2 ? tray.y + tray.height + margin : tray.y - size.height - margin;
+      y =
+        cy < workArea.y + workArea.height / 2 ? tray.y + tray.height + margin : tray.y - size.height - margin;
     }
   }
 

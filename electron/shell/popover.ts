@@ -107,7 +107,8 @@ export function createAppWindow(opts: AppWindowOptions): AppWindow {
     const saveBounds = () => {
       clearTimeout(saveTimer);
       saveTimer = setTimeout(() => {
-        if (!win.isDestroyed() && !win.isMinimized()) opts.settings.set('windowBounds', win.getNormalBounds());
+        if (!win.isDestroyed() && !win.isMinimized())
+          opts.settings.set('windowBounds', win.getNormalBounds());
       }, 500);
     };
     win.on('moved', saveBounds);

@@ -46,7 +46,10 @@ export function createSafeStorageCipher(info: StorageInfo): Cipher {
         );
       }
       if (!text.startsWith(PREFIX)) {
-        throw new KeybridgeError('vault_unreadable', 'The saved sign-in was not sealed by this app. Sign in again.');
+        throw new KeybridgeError(
+          'vault_unreadable',
+          'The saved sign-in was not sealed by this app. Sign in again.',
+        );
       }
       return Buffer.from(text.slice(PREFIX.length), 'base64');
     },
@@ -67,13 +70,23 @@ export async function chooseDesktopCipher(opts: {
   // Asked after the async encryptor is initialised: before `ready` the answer is always "unknown".
   const backend: LinuxBackend | undefined =
     process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : undefined;
-  let plan = planCipher({ platform: process.platform, available, backend, basicText: opts.settings.get('basicText') });
+  let plan = planCipher({
+    platform: process.platform,
+    available,
+    backend,
+    basicText: opts.settings.get('basicText'),
+  });
 
   if (plan.use === 'ask') {
     const answer = await askBasicText();
     if (answer === 'quit') return null;
     opts.settings.set('basicText', answer === 'accept' ? 'accepted' : 'declined');
-    plan = planCipher({ platform: process.platform, available, backend, basicText: opts.settings.get('basicText') });
+    plan = planCipher({
+      platform: process.platform,
+      available,
+      backend,
+      basicText: opts.settings.get('basicText'),
+    });
   }
 
   switch (plan.use) {

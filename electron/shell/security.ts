@@ -36,7 +36,11 @@ export function hardenSession(ses: Session, page: AppPage, log: (line: string) =
 }
 
 /** Every web contents the app ever creates: no webviews, no window.open, no navigation off our page. */
-export function guardAllWebContents(page: AppPage, signInUrl: () => string | undefined, log: (line: string) => void) {
+export function guardAllWebContents(
+  page: AppPage,
+  signInUrl: () => string | undefined,
+  log: (line: string) => void,
+) {
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, page, signInUrl, log));
 }
 

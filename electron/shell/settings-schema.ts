@@ -26,7 +26,11 @@ export interface DesktopSettings {
   noTray: boolean;
 }
 
-export const SETTINGS_DEFAULTS: DesktopSettings = { startAtLogin: false, basicText: 'unasked', noTray: false };
+export const SETTINGS_DEFAULTS: DesktopSettings = {
+  startAtLogin: false,
+  basicText: 'unasked',
+  noTray: false,
+};
 
 const integer = { type: 'integer' } as const;
 
@@ -36,7 +40,12 @@ export const SETTINGS_SCHEMA = {
   basicText: { type: 'string', enum: ['unasked', 'accepted', 'declined'], default: 'unasked' },
   windowBounds: {
     type: 'object',
-    properties: { x: integer, y: integer, width: { type: 'integer', minimum: 200 }, height: { type: 'integer', minimum: 200 } },
+    properties: {
+      x: integer,
+      y: integer,
+      width: { type: 'integer', minimum: 200 },
+      height: { type: 'integer', minimum: 200 },
+    },
     required: ['x', 'y', 'width', 'height'],
     additionalProperties: false,
   },

@@ -21,7 +21,9 @@ describe('planCipher', () => {
     expect(planCipher({ platform: 'darwin', available: true, basicText: 'unasked' })).toMatchObject({
       use: 'safe-storage',
     });
-    expect(planCipher({ platform: 'linux', available: true, backend: 'kwallet5', basicText: 'unasked' })).toMatchObject({
+    expect(
+      planCipher({ platform: 'linux', available: true, backend: 'kwallet5', basicText: 'unasked' }),
+    ).toMatchObject({
       use: 'safe-storage',
     });
   });
@@ -37,6 +39,8 @@ describe('planCipher', () => {
   });
 
   it('falls back to the key file when safeStorage cannot encrypt at all', () => {
-    expect(planCipher({ platform: 'win32', available: false, basicText: 'unasked' })).toMatchObject({ use: 'file-key' });
+    expect(planCipher({ platform: 'win32', available: false, basicText: 'unasked' })).toMatchObject({
+      use: 'file-key',
+    });
   });
 });

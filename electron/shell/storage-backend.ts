@@ -29,7 +29,11 @@ export function safeStorageInfo(platform: NodeJS.Platform, backend?: LinuxBacken
         : backend === 'gnome_libsecret'
           ? 'a key in your Secret Service keyring (GNOME Keyring / libsecret)'
           : `a key in KWallet (${backend})`;
-  return { kind: 'safe-storage', protected: true, description: `Encrypted with ${where} (Electron safeStorage).` };
+  return {
+    kind: 'safe-storage',
+    protected: true,
+    description: `Encrypted by Electron safeStorage with ${where}.`,
+  };
 }
 
 export type CipherPlan =
@@ -45,10 +49,12 @@ export function planCipher(opts: {
   backend?: LinuxBackend;
   basicText: BasicTextChoice;
 }): CipherPlan {
-  if (!opts.available) return { use: 'file-key', reason: 'Electron safeStorage is not available on this system.' };
+  if (!opts.available)
+    return { use: 'file-key', reason: 'Electron safeStorage is not available on this system.' };
   const info = safeStorageInfo(opts.platform, opts.backend);
   if (info.protected) return { use: 'safe-storage', info };
   if (opts.basicText === 'accepted') return { use: 'basic-text', info };
-  if (opts.basicText === 'declined') return { use: 'file-key', reason: 'You chose a key file over the built-in key.' };
+  if (opts.basicText === 'declined')
+    return { use: 'file-key', reason: 'You chose a key file over the built-in key.' };
   return { use: 'ask' };
 }

@@ -15,13 +15,15 @@ describe('trayIconState', () => {
     expect(trayIconState(s('signedIn', { account }))).toBe('connected');
     expect(trayIconState(s('refreshing', { account }))).toBe('refreshing');
     expect(trayIconState(s('expired'))).toBe('attention');
-    expect(trayIconState(s('error', { lastError: { code: 'vault_unreadable', message: 'x' } }))).toBe('attention');
+    expect(trayIconState(s('error', { lastError: { code: 'vault_unreadable', message: 'x' } }))).toBe(
+      'attention',
+    );
   });
 
   it('asks for attention while signed in when the last refresh failed (offline)', () => {
-    expect(trayIconState(s('signedIn', { account, lastError: { code: 'network', message: 'Offline' } }))).toBe(
-      'attention',
-    );
+    expect(
+      trayIconState(s('signedIn', { account, lastError: { code: 'network', message: 'Offline' } })),
+    ).toBe('attention');
   });
 });
 
@@ -34,15 +36,19 @@ describe('trayTooltip and status line', () => {
     expect(trayTooltip(s('signedIn', { account: { ...account, planType: 'galaxy' } }))).toBe(
       'Keybridge — ada@example.com · galaxy',
     );
-    expect(trayTooltip(s('signedIn', { account: { ...account, planType: null } }))).toBe('Keybridge — ada@example.com');
+    expect(trayTooltip(s('signedIn', { account: { ...account, planType: null } }))).toBe(
+      'Keybridge — ada@example.com',
+    );
     expect(trayTooltip(s('signedOut'))).toBe('Keybridge — signed out');
   });
 
   it('says what to do when the session has ended', () => {
     expect(trayStatusLine(s('expired'))).toMatch(/sign in again/);
-    expect(trayStatusLine(s('error', { lastError: { code: 'vault_unreadable', message: 'The vault is damaged.' } }))).toBe(
-      'Problem: The vault is damaged.',
-    );
+    expect(
+      trayStatusLine(
+        s('error', { lastError: { code: 'vault_unreadable', message: 'The vault is damaged.' } }),
+      ),
+    ).toBe('Problem: The vault is damaged.');
   });
 });
 
@@ -86,7 +92,9 @@ describe('trayMenuModel', () => {
     const busy = trayMenuModel(s('signedOut'), { ...opts, busy: true });
     expect(busy.find((i) => i.kind === 'action' && i.action === 'signIn')).toMatchObject({ enabled: false });
     const starting = trayMenuModel(undefined, opts);
-    expect(starting.find((i) => i.kind === 'action' && i.action === 'signIn')).toMatchObject({ enabled: false });
+    expect(starting.find((i) => i.kind === 'action' && i.action === 'signIn')).toMatchObject({
+      enabled: false,
+    });
     expect(starting.find((i) => i.kind === 'action' && i.action === 'quit')).toMatchObject({ enabled: true });
   });
 });

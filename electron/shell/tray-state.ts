@@ -5,7 +5,12 @@
 import type { Status } from '../core/api/contract';
 
 export type TrayIconState = 'signed-out' | 'connected' | 'refreshing' | 'attention';
-export const TRAY_ICON_STATES: readonly TrayIconState[] = ['signed-out', 'connected', 'refreshing', 'attention'];
+export const TRAY_ICON_STATES: readonly TrayIconState[] = [
+  'signed-out',
+  'connected',
+  'refreshing',
+  'attention',
+];
 
 /**
  * `signingIn` and `refreshing` are both "working on it"; `expired`, `error` and a signed-in session whose
@@ -84,7 +89,9 @@ export function trayStatusLine(status: Status | undefined): string {
     case 'expired':
       return 'Session ended — sign in again';
     case 'error':
-      return status.lastError ? `Problem: ${status.lastError.message}` : 'Problem — open Keybridge for details';
+      return status.lastError
+        ? `Problem: ${status.lastError.message}`
+        : 'Problem — open Keybridge for details';
   }
 }
 

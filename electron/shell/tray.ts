@@ -8,7 +8,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Menu, nativeImage, nativeTheme, Tray, type MenuItemConstructorOptions, type NativeImage, type Rectangle } from 'electron';
+import {
+  Menu,
+  nativeImage,
+  nativeTheme,
+  Tray,
+  type MenuItemConstructorOptions,
+  type NativeImage,
+  type Rectangle,
+} from 'electron';
 import type { Status } from '../core/api/contract';
 import { trayMenuModel, type TrayAction, type TrayMenuItem } from './tray-menu';
 import { trayIconFile, trayIconState, trayTooltip, type TrayIconState } from './tray-state';
@@ -94,9 +102,11 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
     tray.setImage(icon(trayIconState(status)));
     tray.setToolTip(trayTooltip(status));
     menu = Menu.buildFromTemplate(
-      trayMenuModel(status, { openAtLogin: startAtLogin, loginItemSupported: opts.loginItemSupported, busy }).map(
-        toTemplate,
-      ),
+      trayMenuModel(status, {
+        openAtLogin: startAtLogin,
+        loginItemSupported: opts.loginItemSupported,
+        busy,
+      }).map(toTemplate),
     );
     if (process.platform !== 'darwin') tray.setContextMenu(menu);
   };

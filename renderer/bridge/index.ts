@@ -23,7 +23,7 @@ export function getBridge(): UiBridge {
   }
   const token = takeUrlToken(window.location, window.history);
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  bridge = createWsBridge({
+  const ws = createWsBridge({
     url: `${scheme}//${window.location.host}/ws`,
     token,
     sessionUrl: '/api/session',
@@ -31,6 +31,12 @@ export function getBridge(): UiBridge {
       window.open(url, '_blank', 'noopener');
     },
   });
+  // Opening a newer printed link in this tab changes only the fragment: the page does not reload.
+  window.addEventListener('hashchange', () => {
+    const next = takeUrlToken(window.location, window.history);
+    if (next) ws.useToken(next);
+  });
+  bridge = ws;
   return bridge;
 }
 

@@ -3,7 +3,11 @@ import { takeUrlToken } from './url-token';
 
 function fakeHistory() {
   const calls: string[] = [];
-  return { calls, state: null, replaceState: (_d: unknown, _u: string, url?: string | URL | null) => calls.push(String(url)) };
+  return {
+    calls,
+    state: null,
+    replaceState: (_d: unknown, _u: string, url?: string | URL | null) => calls.push(String(url)),
+  };
 }
 
 const TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';

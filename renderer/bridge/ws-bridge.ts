@@ -42,7 +42,14 @@ function isHttpUrl(url: string): boolean {
   }
 }
 
-export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource {
+export interface WsBridge extends Bridge, ConnectionSource {
+  /** A new link was opened in this tab (only its fragment changed, so the page did not reload). */
+  useToken(token: string): void;
+  /** Disconnects for good: no more reconnection attempts. */
+  close(): void;
+}
+
+export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   const WS = opts.WebSocketImpl ?? WebSocket;
   const doFetch = opts.fetchImpl ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const waitForOpenMs = opts.waitForOpenMs ?? 15_000;
@@ -56,6 +63,7 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
   const statusListeners = new Set<(s: Status) => void>();
   const connectionListeners = new Set<(s: ConnectionState) => void>();
   const openWaiters = new Set<() => void>();
+  let closed = false;
 
   function setState(next: ConnectionState): void {
     if (next === state) return;
@@ -66,7 +74,9 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
 
   function connect(): void {
     clearTimeout(retryTimer);
-    const url = token ? `${opts.url}?token=${encodeURIComponent(token)}` : opts.url;
+    if (closed) return;
+    const attemptToken = token;
+    const url = attemptToken ? `${opts.url}?token=${encodeURIComponent(attemptToken)}` : opts.url;
     const ws = new WS(url);
     socket = ws;
     let opened = false;
@@ -74,9 +84,11 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
       opened = true;
       attempt = 0;
       // The host swapped the link's token for a session cookie; the token will not work again.
-      token = null;
+      if (token === attemptToken) token = null;
       setState('open');
     };
+    // The close event follows and decides what to do; a handler keeps Node's `ws` from throwing.
+    ws.onerror = () => {};
     ws.onmessage = (ev) => onMessage(typeof ev.data === 'string' ? ev.data : '');
     ws.onclose = () => {
       if (socket !== ws) return;
@@ -85,16 +97,26 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
         call.reject(new BridgeError('disconnected', 'Lost the connection to Keybridge. Try again.'));
       }
       inFlight.clear();
-      void afterClose(opened);
+      void afterClose(opened, attemptToken);
     };
   }
 
-  async function afterClose(wasOpen: boolean): Promise<void> {
+  async function afterClose(wasOpen: boolean, attemptToken: string | null): Promise<void> {
+    if (closed) return;
     if (!wasOpen) {
       // The WebSocket API hides the handshake's status; ask the host whether it knows this tab at all.
       const known = await probeSession();
-      if (known === false && token === null) {
-        setState('unauthorized');
+      if (socket || closed) return; // reconnect() or useToken() already started a new attempt
+      if (known === false) {
+        if (token === attemptToken) {
+          // A refused token (spent, or from an earlier run) will not start working later: stop retrying.
+          token = null;
+          setState('unauthorized');
+          return;
+        }
+        // A newer link arrived while this attempt failed: try it now.
+        attempt = 0;
+        connect();
         return;
       }
     }
@@ -107,11 +129,7 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
   async function probeSession(): Promise<boolean | null> {
     try {
       const res = await doFetch(opts.sessionUrl, { credentials: 'same-origin', cache: 'no-store' });
-      if (res.status === 401) {
-        // A token the host refused (already used, or from an earlier run) will not start working later.
-        token = null;
-        return false;
-      }
+      if (res.status === 401) return false;
       return res.ok;
     } catch {
       return null;
@@ -143,8 +161,11 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
     inFlight.delete(m.id);
     if (m.error) {
       const code = typeof m.error.data?.code === 'string' ? m.error.data.code : 'internal';
-      const message = typeof m.error.message === 'string' ? m.error.message : 'Keybridge refused the request.';
-      call.reject(new BridgeError(code, message, typeof m.error.code === 'number' ? m.error.code : undefined));
+      const message =
+        typeof m.error.message === 'string' ? m.error.message : 'Keybridge refused the request.';
+      call.reject(
+        new BridgeError(code, message, typeof m.error.code === 'number' ? m.error.code : undefined),
+      );
     } else {
       call.resolve(m.result);
     }
@@ -175,7 +196,8 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
     const id = nextId++;
     return new Promise<ResultOf<M>>((resolve, reject) => {
       inFlight.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      const body = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      const body =
+        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       ws.send(JSON.stringify(body));
     });
   }
@@ -183,6 +205,13 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
   async function openExternal(url: string): Promise<void> {
     if (!isHttpUrl(url)) throw new BridgeError('invalid_params', 'Only web links can be opened.');
     opts.openWindow(url);
+  }
+
+  function reconnect(): void {
+    if (socket && socket.readyState !== WS.CLOSED && socket.readyState !== WS.CLOSING) return;
+    attempt = 0;
+    setState('connecting');
+    connect();
   }
 
   connect();
@@ -208,11 +237,16 @@ export function createWsBridge(opts: WsBridgeOptions): Bridge & ConnectionSource
       return () => connectionListeners.delete(listener);
     },
     connectionState: () => state,
-    reconnect() {
-      if (socket) return;
-      attempt = 0;
-      setState('connecting');
-      connect();
+    reconnect,
+    useToken(next: string) {
+      token = next;
+      // An open connection already has a session; otherwise try the new link at once.
+      if (state !== 'open') reconnect();
+    },
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      socket?.close();
     },
   };
 }

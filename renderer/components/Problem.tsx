@@ -17,7 +17,9 @@ export function Problem({ error, urgent = false, hideHeadline = false }: Props) 
       <WarningIcon />
       <div className="problem-body">
         {!hideHeadline && <p className="problem-headline">{help.headline}</p>}
-        {error.message && error.message !== help.headline && <p className="problem-message">{error.message}</p>}
+        {error.message && error.message !== help.headline && (
+          <p className="problem-message">{error.message}</p>
+        )}
         <p className="problem-next">{help.nextStep}</p>
       </div>
     </div>

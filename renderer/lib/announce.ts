@@ -43,7 +43,9 @@ export function statePill(status: Status | null): Pill | null {
   const state = status.state;
   switch (state) {
     case 'signedIn':
-      return status.lastError ? { label: 'Needs attention', tone: 'warn' } : { label: 'Connected', tone: 'ok' };
+      return status.lastError
+        ? { label: 'Needs attention', tone: 'warn' }
+        : { label: 'Connected', tone: 'ok' };
     case 'refreshing':
       return { label: 'Refreshing', tone: 'busy' };
     case 'signingIn':

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatAgo, formatCountdown, formatDuration, formatRefreshesIn, formatResetsIn, REFRESH_MARGIN_MS } from './time';
+import {
+  formatAgo,
+  formatCountdown,
+  formatDuration,
+  formatRefreshesIn,
+  formatResetsIn,
+  REFRESH_MARGIN_MS,
+} from './time';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -21,7 +28,9 @@ describe('formatDuration', () => {
 
 describe('formatRefreshesIn', () => {
   it('counts to the refresh, a few minutes before expiry', () => {
-    expect(formatRefreshesIn(at(3 * HOUR + 12 * MIN + REFRESH_MARGIN_MS), now)).toBe('refreshes in 3 h 12 min');
+    expect(formatRefreshesIn(at(3 * HOUR + 12 * MIN + REFRESH_MARGIN_MS), now)).toBe(
+      'refreshes in 3 h 12 min',
+    );
   });
   it('says the refresh is due once inside the margin or past expiry', () => {
     expect(formatRefreshesIn(at(REFRESH_MARGIN_MS + 30_000), now)).toBe('refresh due now');

@@ -8,7 +8,9 @@ describe('troubleshoot', () => {
     expect(t.nextStep).toMatch(/Codex CLI/);
   });
   it('still explains a busy port whose number is not in the message', () => {
-    expect(troubleshoot({ code: 'port_in_use', message: 'busy' }).headline).toBe('The sign-in port is already in use');
+    expect(troubleshoot({ code: 'port_in_use', message: 'busy' }).headline).toBe(
+      'The sign-in port is already in use',
+    );
   });
   it('sends a workspace without Codex to its plan or workspace', () => {
     const t = troubleshoot({ code: 'missing_codex_entitlement', message: '' });

@@ -57,7 +57,8 @@ const MAP: Record<ErrorCode, Entry> = {
   },
   invalid_redirect_url: {
     headline: 'That is not a sign-in redirect URL',
-    nextStep: 'Paste the full address your browser shows after you sign in (it contains “code=” and “state=”).',
+    nextStep:
+      'Paste the full address your browser shows after you sign in (it contains “code=” and “state=”).',
   },
   no_sign_in_pending: {
     headline: 'No sign-in is waiting',

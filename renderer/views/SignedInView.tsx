@@ -33,7 +33,7 @@ export function SignedInView({ status }: { status: Status }) {
                 {plan}
               </span>
             )}
-            <span className="connected">Connected</span>
+            <span className="account-kind">ChatGPT account</span>
           </div>
         </div>
       </div>

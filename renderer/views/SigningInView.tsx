@@ -30,7 +30,7 @@ export function SigningInView({ status }: { status: Status }) {
       {signIn && <TimeLeft expiresAt={signIn.expiresAt} />}
       {error && <Problem error={error} urgent />}
 
-      <div className="actions actions-row">
+      <div className="actions-row">
         <button
           type="button"
           className="btn btn-secondary"
@@ -56,7 +56,12 @@ export function SigningInView({ status }: { status: Status }) {
       {pasteOpen && <PasteForm redirectUri={signIn?.redirectUri} />}
 
       <div className="actions">
-        <button type="button" className="btn btn-ghost btn-block" onClick={() => void cancel()} disabled={busy}>
+        <button
+          type="button"
+          className="btn btn-ghost btn-block"
+          onClick={() => void cancel()}
+          disabled={busy}
+        >
           {pending === 'cancel' ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>

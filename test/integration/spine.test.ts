@@ -67,7 +67,7 @@ async function readVault(h: HostEnv) {
 
 async function statusJson(h: HostEnv) {
   const r = await cli(h, 'status', '--json');
-  return { code: r.code, status: JSON.parse(r.stdout) as Record<string, any>, stderr: r.stderr };
+  return { code: r.code, status: JSON.parse(r.stdout) as { state: string; account?: Record<string, unknown>; lastError: { code: string; message: string } }, stderr: r.stderr };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -264,7 +264,7 @@ describe('robustness', () => {
     running = await startHost(h);
     cleanups.push(() => running.stop());
     const { code, status } = await statusJson(h);
-    expect(code).toBe(4);
+    expect(code).toBe(1); // PRODUCT.md §5: 1 = error (the vault could not be read)
     expect(status.state).toBe('error');
     expect(status.lastError.code).toBe('vault_unreadable');
     const aside = (await readdir(h.home)).filter((f) => f.startsWith('vault.broken-'));

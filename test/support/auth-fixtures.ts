@@ -3,7 +3,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPENAI_DEFAULTS, type ProviderConfig } from '../../electron/core/config';
 
-export function providerFor(issuer: string, clientId: string, overrides: Partial<ProviderConfig> = {}): ProviderConfig {
+export function providerFor(
+  issuer: string,
+  clientId: string,
+  overrides: Partial<ProviderConfig> = {},
+): ProviderConfig {
   return {
     issuer,
     discover: true,
@@ -25,7 +29,9 @@ export function jwtPayload(jwt: string | undefined): Record<string, unknown> {
 }
 
 /** Holds a loopback port, like another program (Codex CLI) would. */
-export async function occupyPort(port = 0): Promise<{ port: number; server: Server; close(): Promise<void> }> {
+export async function occupyPort(
+  port = 0,
+): Promise<{ port: number; server: Server; close(): Promise<void> }> {
   const server = createServer((_req, res) => res.end('someone else'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -46,7 +46,9 @@ export interface CompleteSignInResult {
 }
 
 const isCallback = (u: URL) =>
-  u.protocol === 'http:' && (u.hostname === 'localhost' || u.hostname === '127.0.0.1') && u.pathname === '/auth/callback';
+  u.protocol === 'http:' &&
+  (u.hostname === 'localhost' || u.hostname === '127.0.0.1') &&
+  u.pathname === '/auth/callback';
 
 /**
  * Opens `authorizeUrl` in a fresh browser context (no session cookie from earlier sign-ins), signs in with
@@ -63,11 +65,23 @@ export async function completeSignIn(
     const page = await context.newPage();
     page.setDefaultTimeout(timeout);
     const redirect = watchForRedirect(page, timeout);
+    redirect.catch(() => undefined); // awaited below; a timeout while we still click is reported there
 
-    await page.goto(authorizeUrl);
+    // The server may answer the authorization request straight away (an error redirect to the client, or
+    // its own error page for a bad client/redirect_uri): report that instead of waiting for a login form.
+    await page.goto(authorizeUrl).catch(() => undefined);
+    if ((await page.locator('input[name="login"]').count()) === 0) {
+      const early = await Promise.race([redirect, new Promise<undefined>((r) => setTimeout(r, 1000))]);
+      if (early) return early;
+      const text = await page.innerText('body').catch(() => '');
+      throw new Error(`completeSignIn: no login form at ${page.url()}: ${text.slice(0, 300)}`);
+    }
     await page.fill('input[name="login"]', opts.login);
     await page.fill('input[name="password"]', 'any password');
-    await Promise.all([page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' }), page.click('button[type="submit"]')]);
+    await Promise.all([
+      page.waitForSelector('input[name="prompt"][value="consent"]', { state: 'attached' }),
+      page.click('button[type="submit"]'),
+    ]);
     if (opts.deny) await page.click('a:has-text("Cancel")');
     else await page.click('button[type="submit"]');
     return await redirect;
@@ -79,7 +93,10 @@ export async function completeSignIn(
 function watchForRedirect(page: Page, timeout: number): Promise<CompleteSignInResult> {
   return new Promise<CompleteSignInResult>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error(`completeSignIn: no redirect to the client within ${timeout} ms (at ${page.url()})`)),
+      () =>
+        reject(
+          new Error(`completeSignIn: no redirect to the client within ${timeout} ms (at ${page.url()})`),
+        ),
       timeout,
     );
     const done = (r: CompleteSignInResult) => {

@@ -59,6 +59,8 @@ export interface OidcServerStats {
   revocations: number;
   /** Every POST to the token endpoint, faulted or not. */
   tokenRequests: number;
+  /** GETs of the OIDC discovery document. */
+  discoveryRequests: number;
 }
 
 export interface OidcServer {
@@ -134,7 +136,13 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
   const clientId = opts.clientId ?? OPENAI_DEFAULTS.clientId;
   const accounts = new Map(Object.entries(opts.accounts ?? {}));
   const claimsFor = (login: string) => claimsForLogin(login, accounts.get(login));
-  const stats: OidcServerStats = { codeGrants: 0, refreshGrants: 0, revocations: 0, tokenRequests: 0 };
+  const stats: OidcServerStats = {
+    codeGrants: 0,
+    refreshGrants: 0,
+    revocations: 0,
+    tokenRequests: 0,
+    discoveryRequests: 0,
+  };
   let fault: TokenEndpointFault = null;
 
   // Listen first: the issuer must name the real port.
@@ -142,6 +150,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/.well-known/openid-configuration') stats.discoveryRequests += 1;
     if (req.method === 'POST' && path === '/oauth/token') {
       stats.tokenRequests += 1;
       if (fault === 'reset') {
@@ -153,9 +162,11 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
         return;
       }
       if (fault) {
-        const body = fault.body ?? JSON.stringify({ error: 'server_error', error_description: 'injected fault' });
+        const body =
+          fault.body ?? JSON.stringify({ error: 'server_error', error_description: 'injected fault' });
         const headers: Record<string, string> = {
-          'content-type': fault.contentType ?? (body.trimStart().startsWith('{') ? 'application/json' : 'text/plain'),
+          'content-type':
+            fault.contentType ?? (body.trimStart().startsWith('{') ? 'application/json' : 'text/plain'),
           'cache-control': 'no-store',
         };
         if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
@@ -178,7 +189,12 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
 
   // Short-lived keys, made for this server only.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = { ...privateKey.export({ format: 'jwk' }), kid: randomBytes(8).toString('hex'), use: 'sig', alg: 'RS256' };
+  const jwk = {
+    ...privateKey.export({ format: 'jwk' }),
+    kid: randomBytes(8).toString('hex'),
+    use: 'sig',
+    alg: 'RS256',
+  };
 
   const provider = new Provider(issuer, {
     clients: [

@@ -45,13 +45,21 @@ export function failurePage(message: string): string {
   return page(
     'Sign-in did not complete — Keybridge',
     'Sign-in did not complete',
-    [message, 'You can close this tab. Keybridge shows the same message; start the sign-in again from Keybridge if needed.'],
+    [
+      message,
+      'You can close this tab. Keybridge shows the same message; start the sign-in again from Keybridge if needed.',
+    ],
     false,
   );
 }
 
 export function notFoundPage(): string {
-  return page('Not found — Keybridge', 'Nothing here', ['This address only receives Keybridge sign-ins.'], false);
+  return page(
+    'Not found — Keybridge',
+    'Nothing here',
+    ['This address only receives Keybridge sign-ins.'],
+    false,
+  );
 }
 
 /** Headers for every receiver answer: no caching of a URL that carried a code, no referrer, nothing loaded. */
@@ -60,5 +68,6 @@ export const PAGE_HEADERS = {
   'cache-control': 'no-store',
   'referrer-policy': 'no-referrer',
   'x-content-type-options': 'nosniff',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'",
 } as const;

@@ -56,18 +56,18 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
   const log = opts.log ?? (() => undefined);
   const signInTimeoutMs = opts.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS;
   const transport: Transport = { fetch: opts.fetch, timeoutMs: opts.requestTimeoutMs ?? REQUEST_TIMEOUT_MS };
-  const revokeTransport: Transport = { fetch: opts.fetch, timeoutMs: opts.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS };
+  const revokeTransport: Transport = {
+    fetch: opts.fetch,
+    timeoutMs: opts.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS,
+  };
   const getServer = serverResolver(provider, transport);
   const retired = new RetiredStates();
   let pending: Pending | undefined;
   let generation = 0;
 
   // Public client: no secret, client_id in the body (RFC 6749 §2.3 / §3.2.1; oauth4webapi None()).
-  // The clock skew keeps ID token time checks on the same clock as `now`.
-  const clientMeta = (): oauth.Client => ({
-    client_id: provider.clientId,
-    [oauth.clockSkew]: Math.round((now() - Date.now()) / 1000),
-  });
+  // ID token time checks use the real clock (the server's frame of reference), not `now`.
+  const clientMeta = (): oauth.Client => ({ client_id: provider.clientId });
 
   /** Ends a pending attempt that did not get its redirect: frees the port first, then rejects. */
   async function end(p: Pending, error: KeybridgeError): Promise<void> {
@@ -91,7 +91,8 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
   async function beginSignIn(): Promise<SignInAttempt> {
     // Only one attempt at a time: a new one replaces (cancels) the previous one.
     const gen = ++generation;
-    if (pending) await end(pending, cancelled('A new sign-in was started, so the earlier one was cancelled.'));
+    if (pending)
+      await end(pending, cancelled('A new sign-in was started, so the earlier one was cancelled.'));
     const superseded = () => cancelled('A newer sign-in was started, so this one was cancelled.');
 
     const as = await getServer();
@@ -233,7 +234,8 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
       // Re-checks state and, when the server sends `iss` (or announces it does), the issuer (RFC 9207).
       validated = oauth.validateAuthResponse(p.as, client, callbackParams, p.state);
     } catch (e) {
-      if (e instanceof oauth.AuthorizationResponseError) throw authorizationError(e.error, e.error_description);
+      if (e instanceof oauth.AuthorizationResponseError)
+        throw authorizationError(e.error, e.error_description);
       throw new KeybridgeError(
         'oauth_error',
         `The sign-in answer could not be verified (${cleanServerText(e instanceof Error ? e.message : String(e))}); it may not come from ${hostOf(p.as.issuer)}. Start the sign-in again.`,
@@ -271,7 +273,8 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
       body = await oauth.processAuthorizationCodeResponse(p.as, client, response);
     } catch (e) {
       if (e instanceof oauth.ResponseBodyError) {
-        if (Object.hasOwn(AUTHORIZATION_ERROR_MESSAGES, e.error)) throw authorizationError(e.error, e.error_description);
+        if (Object.hasOwn(AUTHORIZATION_ERROR_MESSAGES, e.error))
+          throw authorizationError(e.error, e.error_description);
         const desc = e.error_description ? ` — ${cleanServerText(e.error_description)}` : '';
         throw new KeybridgeError(
           'token_exchange_failed',
@@ -330,10 +333,14 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
     } catch (e) {
       if (isNetworkFailure(e)) throw networkError('network', e, host, transport.timeoutMs, retryNote);
       if (e instanceof oauth.OperationProcessingError && e.code === oauth.PARSE_ERROR) {
-        throw new KeybridgeError('refresh_failed', `${host} sent an unreadable answer to the refresh. ${retryNote}`, {
-          cause: e,
-          retryable: true,
-        });
+        throw new KeybridgeError(
+          'refresh_failed',
+          `${host} sent an unreadable answer to the refresh. ${retryNote}`,
+          {
+            cause: e,
+            retryable: true,
+          },
+        );
       }
       throw invalidTokenResponse(cleanServerText(e instanceof Error ? e.message : String(e)), true, e);
     }

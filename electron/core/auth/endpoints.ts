@@ -19,7 +19,10 @@ export function defaultServer(issuer: string): oauth.AuthorizationServer {
 }
 
 /** Returns a getter that resolves the server metadata once and caches the first success. */
-export function serverResolver(provider: ProviderConfig, transport: Transport): () => Promise<oauth.AuthorizationServer> {
+export function serverResolver(
+  provider: ProviderConfig,
+  transport: Transport,
+): () => Promise<oauth.AuthorizationServer> {
   if (!provider.discover) {
     const fixed = defaultServer(provider.issuer);
     return () => Promise.resolve(fixed);
@@ -39,9 +42,13 @@ async function discover(issuer: string, transport: Transport): Promise<oauth.Aut
   try {
     issuerUrl = new URL(issuer);
   } catch (e) {
-    throw new KeybridgeError('discovery_failed', `The issuer "${issuer}" is not a valid URL. Check KEYBRIDGE_ISSUER.`, {
-      cause: e,
-    });
+    throw new KeybridgeError(
+      'discovery_failed',
+      `The issuer "${issuer}" is not a valid URL. Check KEYBRIDGE_ISSUER.`,
+      {
+        cause: e,
+      },
+    );
   }
   try {
     const response = await oauth.discoveryRequest(issuerUrl, requestOptions(issuerUrl, transport));

@@ -57,7 +57,10 @@ export function isNetworkFailure(e: unknown): boolean {
   if (e instanceof DOMException) return e.name === 'TimeoutError' || e.name === 'AbortError';
   if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) return true;
   // undici: TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' | 'ECONNRESET' | 'UND_ERR_SOCKET' … } })
-  return e instanceof TypeError && (e.message === 'fetch failed' || e.message.startsWith('terminated') || e.cause !== undefined);
+  return (
+    e instanceof TypeError &&
+    (e.message === 'fetch failed' || e.message.startsWith('terminated') || e.cause !== undefined)
+  );
 }
 
 /** A short, token-free description of a network failure. */
@@ -70,11 +73,21 @@ export function describeNetworkFailure(e: unknown, timeoutMs: number): string {
   return redact(String(code));
 }
 
-export function networkError(code: ErrorCode, e: unknown, host: string, timeoutMs: number, next: string): KeybridgeError {
-  return new KeybridgeError(code, `Could not reach ${host} (${describeNetworkFailure(e, timeoutMs)}). ${next}`, {
-    cause: e,
-    retryable: true,
-  });
+export function networkError(
+  code: ErrorCode,
+  e: unknown,
+  host: string,
+  timeoutMs: number,
+  next: string,
+): KeybridgeError {
+  return new KeybridgeError(
+    code,
+    `Could not reach ${host} (${describeNetworkFailure(e, timeoutMs)}). ${next}`,
+    {
+      cause: e,
+      retryable: true,
+    },
+  );
 }
 
 /** RFC 9110 §10.2.3 Retry-After: delay-seconds or an HTTP-date. */

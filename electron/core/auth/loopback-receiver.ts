@@ -64,7 +64,10 @@ export async function startLoopbackReceiver(
           if (outcome.ok) res.writeHead(200, headers).end(successPage());
           else res.writeHead(400, headers).end(failurePage(outcome.message));
         },
-        () => res.writeHead(500, headers).end(failurePage('Keybridge hit an unexpected error. Start the sign-in again.')),
+        () =>
+          res
+            .writeHead(500, headers)
+            .end(failurePage('Keybridge hit an unexpected error. Start the sign-in again.')),
       );
     });
     let port: number;
@@ -77,12 +80,17 @@ export async function startLoopbackReceiver(
         log(`Sign-in: port ${wanted} is busy (${code}).`);
         continue;
       }
-      throw new KeybridgeError('internal', `Cannot listen on 127.0.0.1:${wanted} for the sign-in: ${code ?? String(e)}`, {
-        cause: e,
-      });
+      throw new KeybridgeError(
+        'internal',
+        `Cannot listen on 127.0.0.1:${wanted} for the sign-in: ${code ?? String(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
     base = `http://localhost:${port}`;
-    if (busy.length > 0) log(`Sign-in: using port ${port} because ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} busy.`);
+    if (busy.length > 0)
+      log(`Sign-in: using port ${port} because ${busy.join(', ')} ${busy.length === 1 ? 'is' : 'are'} busy.`);
     let closed: Promise<void> | undefined;
     return {
       port,

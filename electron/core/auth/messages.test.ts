@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { KeybridgeError } from '../errors';
-import { authorizationError, cleanServerText, portInUseMessage, reloginCode, RELOGIN_MESSAGES } from './messages';
+import {
+  authorizationError,
+  cleanServerText,
+  portInUseMessage,
+  reloginCode,
+  RELOGIN_MESSAGES,
+} from './messages';
 
 describe('authorization error table', () => {
   it('tells a user who declined that nothing broke and to sign in again when ready', () => {
@@ -66,9 +72,9 @@ describe('server text cleaning', () => {
 describe('refresh errors that need a new sign-in', () => {
   it('recognises each OpenAI code as the error or inside the description', () => {
     expect(reloginCode('refresh_token_expired', undefined)).toBe('refresh_token_expired');
-    expect(reloginCode('invalid_grant', 'Your refresh token has already been used (refresh_token_reused)')).toBe(
-      'refresh_token_reused',
-    );
+    expect(
+      reloginCode('invalid_grant', 'Your refresh token has already been used (refresh_token_reused)'),
+    ).toBe('refresh_token_reused');
     expect(reloginCode(undefined, 'refresh_token_invalidated')).toBe('refresh_token_invalidated');
     expect(reloginCode('invalid_grant', 'grant request is invalid')).toBe('invalid_grant');
   });

@@ -15,7 +15,8 @@ interface MessageEntry {
 export const AUTHORIZATION_ERROR_MESSAGES: Readonly<Record<string, MessageEntry>> = {
   access_denied: {
     code: 'access_denied',
-    message: 'You declined the sign-in in the browser, so Keybridge was not connected. Sign in again when ready.',
+    message:
+      'You declined the sign-in in the browser, so Keybridge was not connected. Sign in again when ready.',
   },
   missing_codex_entitlement: {
     code: 'missing_codex_entitlement',
@@ -28,7 +29,8 @@ export const AUTHORIZATION_ERROR_MESSAGES: Readonly<Record<string, MessageEntry>
   },
   consent_required: {
     code: 'oauth_error',
-    message: 'OpenAI needs your approval before Keybridge can connect. Start the sign-in again and approve the request.',
+    message:
+      'OpenAI needs your approval before Keybridge can connect. Start the sign-in again and approve the request.',
   },
   temporarily_unavailable: {
     code: 'oauth_error',
@@ -51,7 +53,9 @@ export function cleanServerText(text: string, max = 200): string {
 
 /** The KeybridgeError for an `error=` authorization response. */
 export function authorizationError(error: string, description?: string): KeybridgeError {
-  const known = Object.hasOwn(AUTHORIZATION_ERROR_MESSAGES, error) ? AUTHORIZATION_ERROR_MESSAGES[error] : undefined;
+  const known = Object.hasOwn(AUTHORIZATION_ERROR_MESSAGES, error)
+    ? AUTHORIZATION_ERROR_MESSAGES[error]
+    : undefined;
   if (known) return new KeybridgeError(known.code, known.message, { retryable: known.retryable ?? false });
   const detail = description ? `: ${cleanServerText(description)}` : '';
   return new KeybridgeError(
@@ -82,6 +86,8 @@ export function reloginCode(error: string | undefined, description: string | und
 
 export function portInUseMessage(ports: number[]): string {
   const list =
-    ports.length === 1 ? `Port ${ports[0]} is` : `Ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]} are`;
+    ports.length === 1
+      ? `Port ${ports[0]} is`
+      : `Ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]} are`;
   return `${list} in use, so Keybridge cannot receive the sign-in from the browser. Another sign-in — often Codex CLI (\`codex login\`) — may be holding it. Finish or close that sign-in, then try again.`;
 }

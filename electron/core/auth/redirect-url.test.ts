@@ -31,7 +31,9 @@ describe('parseRedirectUrl: accepted redirects', () => {
 
   it('keeps the issuer (RFC 9207) when the server sends it, decoded', () => {
     expect(
-      parseRedirectUrl('http://localhost:1455/auth/callback?code=c&state=s&iss=https%3A%2F%2Fauth.openai.com'),
+      parseRedirectUrl(
+        'http://localhost:1455/auth/callback?code=c&state=s&iss=https%3A%2F%2Fauth.openai.com',
+      ),
     ).toEqual({ kind: 'code', code: 'c', state: 's', iss: 'https://auth.openai.com' });
   });
 
@@ -106,7 +108,9 @@ describe('parseRedirectUrl: rejected input', () => {
   });
 
   it('rejects credentials in the URL', () => {
-    expect(reason('http://user:pw@localhost:1455/auth/callback?code=c&state=s')).toMatch(/user name or password/);
+    expect(reason('http://user:pw@localhost:1455/auth/callback?code=c&state=s')).toMatch(
+      /user name or password/,
+    );
   });
 
   it('rejects a code answer without state, or with an empty state', () => {
@@ -115,7 +119,9 @@ describe('parseRedirectUrl: rejected input', () => {
   });
 
   it('rejects an answer with both a code and an error', () => {
-    expect(reason('keybridge://oauth/callback?code=c&error=access_denied&state=s')).toMatch(/both a code and an error/);
+    expect(reason('keybridge://oauth/callback?code=c&error=access_denied&state=s')).toMatch(
+      /both a code and an error/,
+    );
   });
 
   it('rejects an answer with neither code nor error, and says so when the parameters sit in the fragment', () => {

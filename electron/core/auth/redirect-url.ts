@@ -26,7 +26,8 @@ export function parseRedirectUrl(input: string): ParsedRedirect {
     return invalid('That is not a URL. Paste the whole address from the browser’s address bar.');
   }
 
-  if (url.username !== '' || url.password !== '') return invalid('The redirect URL must not contain a user name or password.');
+  if (url.username !== '' || url.password !== '')
+    return invalid('The redirect URL must not contain a user name or password.');
 
   if (url.protocol === SCHEME_PROTOCOL) {
     if (url.host !== SCHEME_HOST || url.pathname !== SCHEME_PATH) {
@@ -37,7 +38,8 @@ export function parseRedirectUrl(input: string): ParsedRedirect {
       return invalid('A browser redirect must go to localhost or 127.0.0.1; this one goes elsewhere.');
     }
     if (url.port === '') return invalid('The loopback redirect URL has no port.');
-    if (url.pathname !== LOOPBACK_PATH) return invalid(`The loopback redirect path must be ${LOOPBACK_PATH}.`);
+    if (url.pathname !== LOOPBACK_PATH)
+      return invalid(`The loopback redirect path must be ${LOOPBACK_PATH}.`);
   } else {
     return invalid('This is not a Keybridge sign-in redirect (expected keybridge:// or http://localhost).');
   }
@@ -69,6 +71,7 @@ export function parseRedirectUrl(input: string): ParsedRedirect {
     const hint = url.hash.length > 1 ? ' (its parameters are after a #, which Keybridge does not use)' : '';
     return invalid(`The redirect URL has no authorization code${hint}.`);
   }
-  if (state === null || state === '') return invalid('The redirect URL has no state, so it cannot be tied to a sign-in.');
+  if (state === null || state === '')
+    return invalid('The redirect URL has no state, so it cannot be tied to a sign-in.');
   return { kind: 'code', code, state, ...(iss ? { iss } : {}) };
 }

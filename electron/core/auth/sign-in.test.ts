@@ -5,7 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeSignIn, launchBrowser, type Browser } from '../../../test/support/browser';
 import { AUTH_CLAIM, startOidcServer, type OidcServer } from '../../../test/support/oidc-server';
-import { freePort, jwtPayload, occupyPort, portIsFree, providerFor } from '../../../test/support/auth-fixtures';
+import {
+  freePort,
+  jwtPayload,
+  occupyPort,
+  portIsFree,
+  providerFor,
+} from '../../../test/support/auth-fixtures';
 import type { ProviderConfig } from '../config';
 import { createOAuthClient, type OAuthClientOptions } from './client';
 import type { KeybridgeError } from '../errors';
@@ -156,6 +162,25 @@ describe('loopback sign-in', () => {
   });
 });
 
+describe('discovery', () => {
+  it('is fetched once per client and reused by later sign-ins', async () => {
+    const c = client();
+    const before = oidc.stats.discoveryRequests;
+    const a = await c.beginSignIn();
+    const b = await c.beginSignIn();
+    expect(oidc.stats.discoveryRequests - before).toBe(1);
+    await expect(a.result).rejects.toMatchObject({ code: 'sign_in_cancelled' });
+    b.cancel();
+  });
+
+  it('is not used at all with the default endpoint layout', async () => {
+    const before = oidc.stats.discoveryRequests;
+    const attempt = await client({ discover: false }).beginSignIn();
+    attempt.cancel();
+    expect(oidc.stats.discoveryRequests).toBe(before);
+  });
+});
+
 describe('loopback ports', () => {
   it('says which port is busy and who may hold it when every port is taken', async () => {
     const held = await occupyPort();
@@ -232,7 +257,9 @@ describe('ending an attempt', () => {
     expect(e.message).toMatch(/timed out/);
     expect(await portIsFree(port)).toBe(true);
     const state = new URL(attempt.url).searchParams.get('state');
-    await expect(c.handleRedirectUrl(`${attempt.redirectUri}?code=late&state=${state}`)).rejects.toMatchObject({
+    await expect(
+      c.handleRedirectUrl(`${attempt.redirectUri}?code=late&state=${state}`),
+    ).rejects.toMatchObject({
       code: 'no_sign_in_pending',
     });
   });
@@ -271,5 +298,15 @@ describe('ending an attempt', () => {
     const e = await rejection(c.beginSignIn());
     expect(e.code).toBe('discovery_failed');
     expect(e.message).toMatch(/HTTPS/);
+  });
+});
+
+describe('test browser helper', () => {
+  it('reports the authorization server’s own error page instead of waiting for a login form', async () => {
+    const attempt = await client().beginSignIn();
+    const url = new URL(attempt.url);
+    url.searchParams.set('redirect_uri', 'http://evil.example/auth/callback');
+    await expect(completeSignIn(browser, url.href, { login: 'ada' })).rejects.toThrow(/redirect_uri/);
+    attempt.cancel();
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { providerFor } from '../../../test/support/auth-fixtures';
 import { isKeybridgeError } from '../errors';
 import { createOAuthClient } from './client';
@@ -42,22 +42,21 @@ describe('a redirect is honoured once', () => {
   let server: Server;
   let issuer: string;
   let exchanges = 0;
+  const goodBody = { access_token: 'at-1', refresh_token: 'rt-1', token_type: 'Bearer', expires_in: 60 };
+  let tokenBody: Record<string, unknown> = goodBody;
+  beforeEach(() => {
+    tokenBody = goodBody;
+  });
   beforeAll(async () => {
     server = createServer((req, res) => {
       if (req.method === 'POST' && req.url === '/oauth/token') {
         exchanges += 1;
         req.resume();
         // A slow answer, so concurrent deliveries of the same redirect really overlap.
-        setTimeout(() => {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(
-            JSON.stringify({
-              access_token: 'at-1',
-              refresh_token: 'rt-1',
-              token_type: 'Bearer',
-              expires_in: 60,
-            }),
-          );
-        }, 100);
+        setTimeout(
+          () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(tokenBody)),
+          100,
+        );
         return;
       }
       res.writeHead(404).end();
@@ -68,7 +67,9 @@ describe('a redirect is honoured once', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const client = () =>
-    createOAuthClient(providerFor(issuer, 'test-client', { discover: false, redirect: 'scheme' }), { now: () => 1_000 });
+    createOAuthClient(providerFor(issuer, 'test-client', { discover: false, redirect: 'scheme' }), {
+      now: () => 1_000,
+    });
 
   it('exchanges the code exactly once when the same redirect arrives twice at the same time', async () => {
     const c = client();
@@ -81,7 +82,11 @@ describe('a redirect is honoured once', () => {
     const rejected = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
     expect(isKeybridgeError(rejected.reason, 'callback_replayed')).toBe(true);
     expect(exchanges - before).toBe(1);
-    await expect(attempt.result).resolves.toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', expiresAt: 61_000 });
+    await expect(attempt.result).resolves.toMatchObject({
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+      expiresAt: 61_000,
+    });
   });
 
   it('refuses the same redirect later, even after a new attempt started', async () => {
@@ -99,12 +104,16 @@ describe('a redirect is honoured once', () => {
     const c = client();
     const attempt = await c.beginSignIn();
     const before = exchanges;
-    await expect(c.handleRedirectUrl('keybridge://oauth/callback?code=x&state=forged')).rejects.toMatchObject({
-      code: 'state_mismatch',
-    });
-    await expect(c.handleRedirectUrl('keybridge://oauth/callback?error=access_denied')).rejects.toMatchObject({
-      code: 'state_mismatch',
-    });
+    await expect(c.handleRedirectUrl('keybridge://oauth/callback?code=x&state=forged')).rejects.toMatchObject(
+      {
+        code: 'state_mismatch',
+      },
+    );
+    await expect(c.handleRedirectUrl('keybridge://oauth/callback?error=access_denied')).rejects.toMatchObject(
+      {
+        code: 'state_mismatch',
+      },
+    );
     expect(exchanges).toBe(before);
     const state = new URL(attempt.url).searchParams.get('state');
     await c.handleRedirectUrl(`keybridge://oauth/callback?code=real&state=${state}`);
@@ -114,7 +123,9 @@ describe('a redirect is honoured once', () => {
   it('refuses an invalid URL without touching the attempt', async () => {
     const c = client();
     const attempt = await c.beginSignIn();
-    await expect(c.handleRedirectUrl('https://evil.example/auth/callback?code=x&state=y')).rejects.toMatchObject({
+    await expect(
+      c.handleRedirectUrl('https://evil.example/auth/callback?code=x&state=y'),
+    ).rejects.toMatchObject({
       code: 'invalid_redirect_url',
     });
     const state = new URL(attempt.url).searchParams.get('state');
@@ -134,6 +145,23 @@ describe('a redirect is honoured once', () => {
     const late = c.handleRedirectUrl(`keybridge://oauth/callback?code=x&state=${state}`);
     await expect(late).rejects.toMatchObject({ code: 'no_sign_in_pending' });
     await expect(late).rejects.toThrow(/already ended/);
+  });
+
+  it.each([
+    ['no refresh token', { access_token: 'at', token_type: 'Bearer', expires_in: 60 }, /no refresh token/],
+    ['no access token', { refresh_token: 'rt', token_type: 'Bearer', expires_in: 60 }, /access_token/],
+    ['a DPoP token type', { access_token: 'at', refresh_token: 'rt', token_type: 'DPoP' }, /not Bearer/],
+  ])('fails the attempt with invalid_token_response when the token answer has %s', async (_n, body, text) => {
+    tokenBody = body;
+    const c = client();
+    const attempt = await c.beginSignIn();
+    const state = new URL(attempt.url).searchParams.get('state');
+    const e = await c
+      .handleRedirectUrl(`keybridge://oauth/callback?code=c&state=${state}`)
+      .catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'invalid_token_response' });
+    expect((e as Error).message).toMatch(text);
+    await expect(attempt.result).rejects.toBe(e);
   });
 
   it('uses a fresh state and PKCE challenge for every attempt', async () => {

@@ -26,14 +26,22 @@ function jwtExpMs(token: string): number | undefined {
  * A processed token response as a TokenSet. `requireRefreshToken`: the code grant must yield one (Keybridge
  * is useless without it); a refresh may omit it, and then the old one stays valid (RFC 6749 §6).
  */
-export function toTokenSet(body: oauth.TokenEndpointResponse, now: number, requireRefreshToken: boolean): TokenSet {
+export function toTokenSet(
+  body: oauth.TokenEndpointResponse,
+  now: number,
+  requireRefreshToken: boolean,
+): TokenSet {
   if (typeof body.access_token !== 'string' || body.access_token === '') {
     throw invalidTokenResponse('it has no access token', !requireRefreshToken);
   }
   if (body.token_type !== 'bearer') {
-    throw invalidTokenResponse(`its token type is "${cleanServerText(body.token_type, 30)}", not Bearer`, false);
+    throw invalidTokenResponse(
+      `its token type is "${cleanServerText(body.token_type, 30)}", not Bearer`,
+      false,
+    );
   }
-  const refreshToken = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
+  const refreshToken =
+    typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
   if (requireRefreshToken && !refreshToken) {
     throw invalidTokenResponse('it has no refresh token, so Keybridge could not keep you signed in', false);
   }
@@ -55,7 +63,9 @@ export function invalidTokenResponse(why: string, retryable: boolean, cause?: un
   return new KeybridgeError(
     'invalid_token_response',
     `The sign-in server's token answer was not usable: ${why}. ${
-      retryable ? 'Keybridge will try again.' : 'Start the sign-in again; if it keeps happening, check the provider settings.'
+      retryable
+        ? 'Keybridge will try again.'
+        : 'Start the sign-in again; if it keeps happening, check the provider settings.'
     }`,
     { cause, retryable },
   );
@@ -68,7 +78,10 @@ export function extractOAuthError(json: unknown): { error?: string; description?
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   if (o.error && typeof o.error === 'object') {
     const inner = o.error as Record<string, unknown>;
-    return { error: str(inner.code) ?? str(inner.type), description: str(inner.message) ?? str(o.error_description) };
+    return {
+      error: str(inner.code) ?? str(inner.type),
+      description: str(inner.message) ?? str(o.error_description),
+    };
   }
   return { error: str(o.error) ?? str(o.code), description: str(o.error_description) ?? str(o.message) };
 }
@@ -93,11 +106,17 @@ export async function refreshHttpError(res: Response, now: number): Promise<Keyb
 
   const relogin = status < 500 ? reloginCode(error, description) : undefined;
   if (relogin) {
-    return new KeybridgeError('relogin_required', RELOGIN_MESSAGES[relogin] ?? 'Sign in again to reconnect Keybridge.', {
-      reloginRequired: true,
-    });
+    return new KeybridgeError(
+      'relogin_required',
+      RELOGIN_MESSAGES[relogin] ?? 'Sign in again to reconnect Keybridge.',
+      {
+        reloginRequired: true,
+      },
+    );
   }
-  const detail = error ? `: ${cleanServerText(error, 60)}${description ? ` — ${cleanServerText(description)}` : ''}` : '';
+  const detail = error
+    ? `: ${cleanServerText(error, 60)}${description ? ` — ${cleanServerText(description)}` : ''}`
+    : '';
   if (status >= 500 || status === 429 || status === 408) {
     const wait = retryAfterMs !== undefined ? ` in ${Math.ceil(retryAfterMs / 1000)} s` : '';
     return new KeybridgeError(

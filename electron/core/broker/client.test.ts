@@ -34,7 +34,10 @@ describe('connectBroker', () => {
 
   it('says the same for a stale socket file nobody listens on', async () => {
     const path = join(tmp.dir, 'stale.sock');
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`]);
+    const child = spawn(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
+    ]);
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -46,12 +49,19 @@ describe('connectBroker', () => {
     const client = await connectBroker(broker.path, { name: 'my-tool', version: '2.0' });
     expect(client.server).toEqual({ protocol: 1, server: { name: 'keybridge-test', version: '9.9.9' } });
     expect(await client.call('status.get')).toMatchObject({ state: 'signedIn' });
-    expect(service.calls[0]).toMatchObject({ method: 'hello', ctx: { client: { name: 'my-tool', version: '2.0' } } });
+    expect(service.calls[0]).toMatchObject({
+      method: 'hello',
+      ctx: { client: { name: 'my-tool', version: '2.0' } },
+    });
 
     service.status = SIGNED_OUT;
     const err = await client.call('credentials.get', { minTtlSeconds: 30 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BrokerCallError);
-    expect(err).toMatchObject({ code: -32001, message: expect.stringContaining('Not signed in'), data: { code: 'not_signed_in' } });
+    expect(err).toMatchObject({
+      code: -32001,
+      message: expect.stringContaining('Not signed in'),
+      data: { code: 'not_signed_in' },
+    });
     await expect(client.call('nope')).rejects.toMatchObject({ code: -32601 });
     client.close();
     await expect(client.call('status.get')).rejects.toMatchObject({ code: 'connection_closed' });
@@ -79,7 +89,9 @@ describe('connectBroker', () => {
     await new Promise<void>((resolve) => mute.listen(path, resolve));
     try {
       const started = Date.now();
-      await expect(connectBroker(path, { name: 't' }, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'timeout' });
+      await expect(connectBroker(path, { name: 't' }, { timeoutMs: 200 })).rejects.toMatchObject({
+        code: 'timeout',
+      });
       expect(Date.now() - started).toBeLessThan(2000);
     } finally {
       mute.close();

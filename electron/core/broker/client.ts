@@ -53,7 +53,10 @@ export function connectBroker(
   const timeoutMs = opts.timeoutMs ?? 5000;
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
-    const splitter = new LineSplitter({ maxLineBytes: 16 * 1024 * 1024, maxUnterminatedBytes: 32 * 1024 * 1024 });
+    const splitter = new LineSplitter({
+      maxLineBytes: 16 * 1024 * 1024,
+      maxUnterminatedBytes: 32 * 1024 * 1024,
+    });
     const pending = new Map<number, Pending>();
     const listeners = new Set<(method: string, params: unknown) => void>();
     const closeListeners: Array<() => void> = [];
@@ -76,7 +79,10 @@ export function connectBroker(
     };
 
     const connectTimer = setTimeout(
-      () => fail(new BrokerCallError('timeout', `Keybridge did not answer at ${socketPath} within ${timeoutMs} ms.`)),
+      () =>
+        fail(
+          new BrokerCallError('timeout', `Keybridge did not answer at ${socketPath} within ${timeoutMs} ms.`),
+        ),
       timeoutMs,
     );
 
@@ -91,11 +97,17 @@ export function connectBroker(
         if (callOpts.timeoutMs !== undefined) {
           entry.timer = setTimeout(() => {
             pending.delete(id);
-            rej(new BrokerCallError('timeout', `Keybridge did not answer ${method} within ${callOpts.timeoutMs} ms.`));
+            rej(
+              new BrokerCallError(
+                'timeout',
+                `Keybridge did not answer ${method} within ${callOpts.timeoutMs} ms.`,
+              ),
+            );
           }, callOpts.timeoutMs);
         }
         pending.set(id, entry);
-        const message = params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+        const message =
+          params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
         socket.write(JSON.stringify(message) + '\n');
       });
 
@@ -131,7 +143,8 @@ export function connectBroker(
     socket.on('data', (chunk: Buffer) => {
       for (const ev of splitter.push(chunk)) {
         if (ev.type === 'line') onMessage(ev.line);
-        else if (ev.type === 'flood') fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
+        else if (ev.type === 'flood')
+          fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
       }
     });
     socket.on('error', (e: NodeJS.ErrnoException) => {
@@ -146,11 +159,14 @@ export function connectBroker(
         fail(new BrokerCallError('connection_closed', `Lost the connection to Keybridge: ${e.message}`));
       }
     });
-    socket.on('close', () => fail(new BrokerCallError('connection_closed', 'Keybridge closed the connection.')));
+    socket.on('close', () =>
+      fail(new BrokerCallError('connection_closed', 'Keybridge closed the connection.')),
+    );
 
     socket.once('connect', () => {
       connected = true;
-      const hello = client.version === undefined ? { name: client.name } : { name: client.name, version: client.version };
+      const hello =
+        client.version === undefined ? { name: client.name } : { name: client.name, version: client.version };
       call('hello', { protocol: 1, client: hello }).then(
         (server) => {
           clearTimeout(connectTimer);

@@ -4,7 +4,8 @@ import { LineSplitter, MAX_LINE_BYTES, type FrameEvent } from './framing';
 import { startBroker, type Broker } from './server';
 import { createTestService, greetedConnect, rawConnect, tempDir } from './test-support';
 
-const lines = (events: FrameEvent[]) => events.filter((e) => e.type === 'line').map((e) => (e as { line: string }).line);
+const lines = (events: FrameEvent[]) =>
+  events.filter((e) => e.type === 'line').map((e) => (e as { line: string }).line);
 
 describe('LineSplitter', () => {
   it('reassembles a line split across many chunks and splits several lines in one chunk', () => {
@@ -43,7 +44,9 @@ describe('LineSplitter', () => {
 
   it('reports an overlong line as soon as it passes the limit, once, and discards the rest of it', () => {
     const s = new LineSplitter();
-    expect(s.push(Buffer.from('y'.repeat(MAX_LINE_BYTES + 2)))).toEqual([{ type: 'overlong', limit: MAX_LINE_BYTES }]);
+    expect(s.push(Buffer.from('y'.repeat(MAX_LINE_BYTES + 2)))).toEqual([
+      { type: 'overlong', limit: MAX_LINE_BYTES },
+    ]);
     expect(s.push(Buffer.from('y'.repeat(100_000)))).toEqual([]);
     expect(s.push(Buffer.from('y\n{"ok":true}\n'))).toEqual([{ type: 'line', line: '{"ok":true}' }]);
   });

@@ -88,7 +88,8 @@ export class LineSplitter {
 
   private endLine(events: FrameEvent[]): void {
     const wasDiscarding = this.discarding;
-    const bytes = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const bytes =
+      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     this.sinceNewline = 0;

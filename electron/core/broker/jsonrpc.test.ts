@@ -11,8 +11,14 @@ describe('parseMessage', () => {
       method: 'status.get',
       params: undefined,
     });
-    expect(parseMessage('{"jsonrpc":"2.0","id":7,"method":"m","params":{"x":1}}')).toMatchObject({ kind: 'request', id: 7 });
-    expect(parseMessage('{"jsonrpc":"2.0","id":null,"method":"m"}')).toMatchObject({ kind: 'request', id: null });
+    expect(parseMessage('{"jsonrpc":"2.0","id":7,"method":"m","params":{"x":1}}')).toMatchObject({
+      kind: 'request',
+      id: 7,
+    });
+    expect(parseMessage('{"jsonrpc":"2.0","id":null,"method":"m"}')).toMatchObject({
+      kind: 'request',
+      id: null,
+    });
     expect(parseMessage('{"jsonrpc":"2.0","method":"m","params":{}}')).toEqual({
       kind: 'notification',
       method: 'm',
@@ -22,7 +28,13 @@ describe('parseMessage', () => {
 
   it.each([
     ['not JSON', '{"jsonrpc":"2.0",', -32700, null, 'Parse error'],
-    ['a batch', '[{"jsonrpc":"2.0","id":1,"method":"status.get"}]', -32600, null, 'Batch requests are not supported'],
+    [
+      'a batch',
+      '[{"jsonrpc":"2.0","id":1,"method":"status.get"}]',
+      -32600,
+      null,
+      'Batch requests are not supported',
+    ],
     ['a bare value', '42', -32600, null, 'request object'],
     ['a wrong version', '{"jsonrpc":"1.0","id":3,"method":"m"}', -32600, 3, 'jsonrpc'],
     ['a missing method', '{"jsonrpc":"2.0","id":4}', -32600, 4, 'method'],
@@ -78,15 +90,18 @@ describe('toRpcError', () => {
     expect(toRpcError(kb(code))).toEqual({ code: rpc, message: `message for ${code}`, data: { code } });
   });
 
-  it.each<ErrorCode>(['refresh_failed', 'relogin_required', 'network'])('maps %s to -32005 with retry facts', (code) => {
-    const retryable = code === 'network';
-    const reloginRequired = code === 'relogin_required';
-    expect(toRpcError(kb(code, { retryable, reloginRequired }))).toEqual({
-      code: -32005,
-      message: `message for ${code}`,
-      data: { reloginRequired, retryable, code },
-    });
-  });
+  it.each<ErrorCode>(['refresh_failed', 'relogin_required', 'network'])(
+    'maps %s to -32005 with retry facts',
+    (code) => {
+      const retryable = code === 'network';
+      const reloginRequired = code === 'relogin_required';
+      expect(toRpcError(kb(code, { retryable, reloginRequired }))).toEqual({
+        code: -32005,
+        message: `message for ${code}`,
+        data: { reloginRequired, retryable, code },
+      });
+    },
+  );
 
   it.each<ErrorCode>([
     'state_mismatch',
@@ -103,7 +118,10 @@ describe('toRpcError', () => {
   });
 
   it('maps other Keybridge errors and foreign errors to -32603, redacted', () => {
-    expect(toRpcError(kb('vault_unreadable'))).toMatchObject({ code: -32603, data: { code: 'vault_unreadable' } });
+    expect(toRpcError(kb('vault_unreadable'))).toMatchObject({
+      code: -32603,
+      data: { code: 'vault_unreadable' },
+    });
     const foreign = toRpcError(new TypeError(`boom with Bearer ${TEST_ACCESS_TOKEN}`));
     expect(foreign.code).toBe(-32603);
     expect(foreign.message).toContain('boom');

@@ -16,8 +16,7 @@ export interface RpcErrorObject {
 }
 
 export type RpcResponse =
-  | { jsonrpc: '2.0'; id: RpcId; result: unknown }
-  | { jsonrpc: '2.0'; id: RpcId; error: RpcErrorObject };
+  { jsonrpc: '2.0'; id: RpcId; result: unknown } | { jsonrpc: '2.0'; id: RpcId; error: RpcErrorObject };
 
 /** An error that already knows its JSON-RPC code (protocol errors raised by the broker itself). */
 export class RpcError extends Error {
@@ -58,7 +57,11 @@ export function parseMessage(line: string): ParsedMessage {
     json = JSON.parse(line);
   } catch {
     // The parser's own message quotes the input, which may hold a secret: say only what is expected.
-    return invalid(null, RpcErrorCode.ParseError, 'Parse error: each line must be one JSON-RPC 2.0 request (JSON).');
+    return invalid(
+      null,
+      RpcErrorCode.ParseError,
+      'Parse error: each line must be one JSON-RPC 2.0 request (JSON).',
+    );
   }
   if (Array.isArray(json)) {
     return invalid(
@@ -68,14 +71,22 @@ export function parseMessage(line: string): ParsedMessage {
     );
   }
   if (json === null || typeof json !== 'object') {
-    return invalid(null, RpcErrorCode.InvalidRequest, 'Invalid request: expected a JSON-RPC 2.0 request object.');
+    return invalid(
+      null,
+      RpcErrorCode.InvalidRequest,
+      'Invalid request: expected a JSON-RPC 2.0 request object.',
+    );
   }
   const rawId = (json as { id?: unknown }).id;
   const idOk = Id.safeParse(rawId);
   const id: RpcId = idOk.success ? idOk.data : null;
   const parsed = RequestShape.safeParse(json);
   if (!parsed.success) {
-    return invalid(id, RpcErrorCode.InvalidRequest, `Invalid request: ${formatIssues(parsed.error.issues, '(request)')}`);
+    return invalid(
+      id,
+      RpcErrorCode.InvalidRequest,
+      `Invalid request: ${formatIssues(parsed.error.issues, '(request)')}`,
+    );
   }
   const { method, params } = parsed.data;
   if (!Object.prototype.hasOwnProperty.call(json, 'id')) return { kind: 'notification', method, params };
@@ -83,14 +94,23 @@ export function parseMessage(line: string): ParsedMessage {
 }
 
 /** Checks params against the contract's schema for `method`; throws RpcError(-32602) naming each bad field. */
-export function parseParams<M extends MethodName>(method: M, params: unknown): z.output<(typeof methods)[M]['params']> {
+export function parseParams<M extends MethodName>(
+  method: M,
+  params: unknown,
+): z.output<(typeof methods)[M]['params']> {
   if (Array.isArray(params)) {
-    throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params for ${method}: params must be an object (by name).`);
+    throw new RpcError(
+      RpcErrorCode.InvalidParams,
+      `Invalid params for ${method}: params must be an object (by name).`,
+    );
   }
   const schema = methods[method].params as z.ZodType;
   const parsed = schema.safeParse(params);
   if (!parsed.success) {
-    throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params for ${method}: ${formatIssues(parsed.error.issues, 'params')}`);
+    throw new RpcError(
+      RpcErrorCode.InvalidParams,
+      `Invalid params for ${method}: ${formatIssues(parsed.error.issues, 'params')}`,
+    );
   }
   return parsed.data as z.output<(typeof methods)[M]['params']>;
 }
@@ -119,7 +139,11 @@ const SIGN_IN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'invalid_token_response',
 ]);
 
-const REFRESH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['refresh_failed', 'relogin_required', 'network']);
+const REFRESH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'refresh_failed',
+  'relogin_required',
+  'network',
+]);
 
 /** Any thrown value as a JSON-RPC error object (PRODUCT.md §4 codes); the message is always redacted. */
 export function toRpcError(e: unknown): RpcErrorObject {
@@ -147,7 +171,8 @@ export function toRpcError(e: unknown): RpcErrorObject {
         data: { reloginRequired: e.reloginRequired, retryable: e.retryable, code: e.code },
       };
     }
-    if (SIGN_IN_CODES.has(e.code)) return { code: RpcErrorCode.SignInFailed, message, data: { code: e.code } };
+    if (SIGN_IN_CODES.has(e.code))
+      return { code: RpcErrorCode.SignInFailed, message, data: { code: e.code } };
     return { code: RpcErrorCode.InternalError, message, data: { code: e.code } };
   }
   const detail = e instanceof Error && e.message ? `: ${truncate(e.message, 300)}` : '';
@@ -163,7 +188,10 @@ export function errorResponse(id: RpcId, error: RpcErrorObject): RpcResponse {
 }
 
 /** A notification from the server (spec §4.1): no id, never answered. */
-export function notification(method: string, params: unknown): { jsonrpc: '2.0'; method: string; params: unknown } {
+export function notification(
+  method: string,
+  params: unknown,
+): { jsonrpc: '2.0'; method: string; params: unknown } {
   return { jsonrpc: '2.0', method, params };
 }
 

@@ -26,7 +26,11 @@ export interface HostLock {
 export async function acquireHostLock(home: string, opts: { socketPath?: string } = {}): Promise<HostLock> {
   await mkdir(home, { recursive: true, mode: 0o700 });
   const path = join(home, LOCK_FILE);
-  const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), socketPath: opts.socketPath };
+  const info: LockInfo = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    socketPath: opts.socketPath,
+  };
   const content = JSON.stringify(info) + '\n';
   const temp = join(home, `.${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}`);
   await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
@@ -87,7 +91,10 @@ async function readLock(path: string): Promise<{ text?: string; info?: LockInfo 
   try {
     const json = JSON.parse(text) as Partial<LockInfo>;
     if (typeof json.pid === 'number' && Number.isInteger(json.pid) && json.pid > 0) {
-      return { text, info: { pid: json.pid, startedAt: String(json.startedAt ?? ''), socketPath: json.socketPath } };
+      return {
+        text,
+        info: { pid: json.pid, startedAt: String(json.startedAt ?? ''), socketPath: json.socketPath },
+      };
     }
   } catch {
     // Not JSON: not a lock we can honour.

@@ -41,7 +41,9 @@ describe('hello', () => {
     const b = await start();
     const conn = await rawConnect(b.path);
     conn.send(req(1, 'status.get'));
-    expect(await conn.response(1)).toMatchObject({ error: { code: -32002, message: expect.stringContaining('hello') } });
+    expect(await conn.response(1)).toMatchObject({
+      error: { code: -32002, message: expect.stringContaining('hello') },
+    });
 
     conn.send(req(2, 'hello', { protocol: 2, client: { name: 'future-tool' } }));
     const refused = await conn.response(2);
@@ -66,7 +68,9 @@ describe('hello', () => {
     });
 
     conn.send(req(6, 'hello', { protocol: 1, client: { name: 'again' } }));
-    expect(await conn.response(6)).toMatchObject({ error: { code: -32600, message: expect.stringContaining('already') } });
+    expect(await conn.response(6)).toMatchObject({
+      error: { code: -32600, message: expect.stringContaining('already') },
+    });
     conn.close();
   });
 
@@ -83,7 +87,9 @@ describe('hello', () => {
         JSON.stringify(req(2, 'status.get')) +
         '\n',
     );
-    expect(await conn.response(1)).toMatchObject({ result: { server: { name: 'keybridge', version: '1.0.0' } } });
+    expect(await conn.response(1)).toMatchObject({
+      result: { server: { name: 'keybridge', version: '1.0.0' } },
+    });
     expect(await conn.response(2)).toMatchObject({ result: { state: 'signedIn' } });
     conn.close();
   });
@@ -94,7 +100,9 @@ describe('requests', () => {
     const b = await start();
     const conn = await greetedConnect(b.path);
     conn.send(req(1, 'credentials.steal'));
-    expect(await conn.response(1)).toMatchObject({ error: { code: -32601, message: expect.stringContaining('credentials.steal') } });
+    expect(await conn.response(1)).toMatchObject({
+      error: { code: -32601, message: expect.stringContaining('credentials.steal') },
+    });
 
     conn.send(req(2, 'credentials.get', { minTtlSeconds: -5 }));
     const bad = await conn.response(2);
@@ -115,14 +123,18 @@ describe('requests', () => {
     service.status = SIGNED_OUT;
     const conn = await greetedConnect(b.path);
     conn.send(req(1, 'credentials.get'));
-    expect(await conn.response(1)).toMatchObject({ error: { code: -32001, data: { code: 'not_signed_in' } } });
+    expect(await conn.response(1)).toMatchObject({
+      error: { code: -32001, data: { code: 'not_signed_in' } },
+    });
 
     service['status.get'] = () => {
       throw new Error('kaput');
     };
     service['auth.logout'] = () => Promise.reject('not even an Error');
     conn.send(req(2, 'status.get'));
-    expect(await conn.response(2)).toMatchObject({ error: { code: -32603, message: expect.stringContaining('kaput') } });
+    expect(await conn.response(2)).toMatchObject({
+      error: { code: -32603, message: expect.stringContaining('kaput') },
+    });
     conn.send(req(3, 'auth.logout'));
     expect(await conn.response(3)).toMatchObject({ error: { code: -32603 } });
     service['auth.cancel'] = async () => ({ cancelled: BigInt(1) as unknown as boolean });
@@ -178,8 +190,13 @@ describe('requests', () => {
         return answer;
       }),
     );
-    expect(answers.every((a) => (a.result as { tokenType?: string } | undefined)?.tokenType === 'Bearer')).toBe(true);
-    expect(new Set(service.calls.filter((c) => c.method === 'credentials.get').map((c) => c.ctx.client?.name)).size).toBe(200);
+    expect(
+      answers.every((a) => (a.result as { tokenType?: string } | undefined)?.tokenType === 'Bearer'),
+    ).toBe(true);
+    expect(
+      new Set(service.calls.filter((c) => c.method === 'credentials.get').map((c) => c.ctx.client?.name))
+        .size,
+    ).toBe(200);
   });
 });
 
@@ -211,7 +228,9 @@ describe('subscriptions', () => {
     const b = await start();
     const conn = await greetedConnect(b.path);
     conn.send(req(1, 'subscribe', { topics: ['everything'] }));
-    expect(await conn.response(1)).toMatchObject({ error: { code: -32602, message: expect.stringContaining('topics') } });
+    expect(await conn.response(1)).toMatchObject({
+      error: { code: -32602, message: expect.stringContaining('topics') },
+    });
     conn.close();
   });
 });
@@ -266,7 +285,9 @@ describe('endpoint', () => {
   it('refuses to replace a file that is not a socket', async () => {
     const path = join(tmp.dir, 'not-a-socket');
     await writeFile(path, 'precious');
-    await expect(startBroker({ socketPath: path, service })).rejects.toMatchObject({ code: 'config_invalid' });
+    await expect(startBroker({ socketPath: path, service })).rejects.toMatchObject({
+      code: 'config_invalid',
+    });
     expect((await stat(path)).isFile()).toBe(true);
   });
 

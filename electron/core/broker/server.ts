@@ -76,8 +76,16 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   server.on('error', (e) => log(`broker: server error: ${(e as Error).message}`));
 
   await listen(server, path, !pipe);
-  if (!pipe) await chmod(path, 0o600);
-  const inode = pipe ? undefined : (await lstat(path)).ino;
+  let inode: number | undefined;
+  try {
+    if (!pipe) {
+      await chmod(path, 0o600);
+      inode = (await lstat(path)).ino;
+    }
+  } catch (e) {
+    server.close();
+    throw e;
+  }
 
   const broadcast = (method: string, params: unknown, topic?: Topic): number => {
     let sent = 0;
@@ -167,10 +175,17 @@ class Connection {
           );
           break;
         case 'badEncoding':
-          this.send(errorResponse(null, { code: RpcErrorCode.ParseError, message: 'Parse error: the line is not valid UTF-8.' }));
+          this.send(
+            errorResponse(null, {
+              code: RpcErrorCode.ParseError,
+              message: 'Parse error: the line is not valid UTF-8.',
+            }),
+          );
           break;
         case 'flood':
-          this.broker.log(`broker: closing connection (${this.label()}): ${event.limit} bytes without a newline`);
+          this.broker.log(
+            `broker: closing connection (${this.label()}): ${event.limit} bytes without a newline`,
+          );
           this.socket.end(
             encodeLine(
               errorResponse(null, {
@@ -217,7 +232,8 @@ class Connection {
     const parsed = parseParams(name, params);
     if (name === 'subscribe') return this.subscribe(parsed as { topics: Topic[] });
     const handler = (this.broker.service as unknown as Record<string, Handler | undefined>)[name];
-    if (typeof handler !== 'function') throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${name}.`);
+    if (typeof handler !== 'function')
+      throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${name}.`);
     return handler.call(this.broker.service, parsed, this.context());
   }
 
@@ -233,7 +249,10 @@ class Connection {
         { supported: [PROTOCOL_VERSION] },
       );
     }
-    this.client = p.client.version === undefined ? { name: p.client.name } : { name: p.client.name, version: p.client.version };
+    this.client =
+      p.client.version === undefined
+        ? { name: p.client.name }
+        : { name: p.client.name, version: p.client.version };
     if (this.broker.serverInfo) return { protocol: PROTOCOL_VERSION, server: this.broker.serverInfo };
     return this.broker.service.hello(p, this.context());
   }
@@ -330,7 +349,9 @@ function answers(path: string): Promise<boolean> {
     };
     const timer = setTimeout(() => done(true), 1000);
     socket.once('connect', () => done(true));
-    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code !== 'ECONNREFUSED' && e.code !== 'ENOENT'));
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      done(e.code !== 'ECONNREFUSED' && e.code !== 'ENOENT'),
+    );
   });
 }
 

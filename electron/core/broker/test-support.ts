@@ -42,7 +42,8 @@ export interface TestService extends Service {
 export function createTestService(initial: Status = ADA_STATUS): TestService {
   const listeners = new Set<(s: Status) => void>();
   let waiter: { resolve(s: Status): void; reject(e: Error): void } | undefined;
-  const record = (method: string, params: unknown, ctx: CallContext) => svc.calls.push({ method, params, ctx });
+  const record = (method: string, params: unknown, ctx: CallContext) =>
+    svc.calls.push({ method, params, ctx });
   const svc: TestService = {
     status: initial,
     calls: [],
@@ -78,7 +79,10 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     async 'credentials.get'(params, ctx) {
       record('credentials.get', params, ctx);
       if (svc.status.state !== 'signedIn') {
-        throw new KeybridgeError('not_signed_in', 'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.');
+        throw new KeybridgeError(
+          'not_signed_in',
+          'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.',
+        );
       }
       const creds: Credentials = {
         accessToken: TEST_ACCESS_TOKEN,
@@ -92,7 +96,10 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     async 'auth.login'(params, ctx) {
       record('auth.login', params, ctx);
       svc.setStatus({ ...SIGNED_OUT, state: 'signingIn' });
-      return { url: 'https://auth.example.test/oauth/authorize?state=abc', redirectUri: 'http://localhost:1455/auth/callback' };
+      return {
+        url: 'https://auth.example.test/oauth/authorize?state=abc',
+        redirectUri: 'http://localhost:1455/auth/callback',
+      };
     },
     'auth.wait'(params, ctx) {
       record('auth.wait', params, ctx);
@@ -110,7 +117,10 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     async 'auth.openUrl'(params, ctx) {
       record('auth.openUrl', params, ctx);
       if (!params.url.includes('code=')) {
-        throw new KeybridgeError('invalid_redirect_url', 'That URL is not a sign-in redirect: it has no code.');
+        throw new KeybridgeError(
+          'invalid_redirect_url',
+          'That URL is not a sign-in redirect: it has no code.',
+        );
       }
       svc.setStatus(ADA_STATUS);
       return svc.status;

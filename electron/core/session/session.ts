@@ -206,7 +206,7 @@ export class Session implements SessionManager {
         throw err;
       }
       this.failures += 1;
-      const retryAfterMs = (err as KeybridgeError & { retryAfterMs?: number }).retryAfterMs;
+      const retryAfterMs = err.retryAfterMs;
       const delay = backoffDelayMs(this.failures - 1, retryAfterMs, this.random);
       this.lastError = {
         code: err.code === 'internal' ? 'network' : err.code,

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 export function findRendererDir(from: string = dirname(fileURLToPath(import.meta.url))): string {
   let packageRoot: string | undefined;
   for (let dir = from; ; dir = dirname(dir)) {
-    if (basename(dir) === 'dist' && existsSync(join(dir, 'renderer', 'index.html'))) return join(dir, 'renderer');
+    if (basename(dir) === 'dist' && existsSync(join(dir, 'renderer', 'index.html')))
+      return join(dir, 'renderer');
     if (existsSync(join(dir, 'dist', 'renderer', 'index.html'))) return join(dir, 'dist', 'renderer');
     if (!packageRoot && existsSync(join(dir, 'package.json'))) packageRoot = dir;
     if (dirname(dir) === dir) break;

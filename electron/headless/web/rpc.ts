@@ -45,10 +45,12 @@ async function call(service: Service, method: string, params: unknown): Promise<
   const name: MethodName = checkMethod(method, grants.renderer);
   const parsed = parseParams(name, params);
   const handler = (service as unknown as Record<string, Handler | undefined>)[name];
-  if (typeof handler !== 'function') throw new KeybridgeError('internal', `The host does not answer ${name}.`);
+  if (typeof handler !== 'function')
+    throw new KeybridgeError('internal', `The host does not answer ${name}.`);
   const result = await handler.call(service, parsed, CONTEXT);
   const checked = methods[name].result.safeParse(result);
-  if (!checked.success) throw new KeybridgeError('internal', `The host answered ${name} with an unexpected shape.`);
+  if (!checked.success)
+    throw new KeybridgeError('internal', `The host answered ${name} with an unexpected shape.`);
   return checked.data;
 }
 

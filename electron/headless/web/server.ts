@@ -53,9 +53,13 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   /** Set-Cookie for the 101 answer of an upgrade that spent a link token. */
   const cookieFor = new WeakMap<IncomingMessage, string>();
   let port = 0;
-  let auth: WebAuth | undefined;
+  const auth = new WebAuth(() => port);
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
   wss.on('headers', (headers, req) => {
     const cookie = cookieFor.get(req);
     if (cookie) headers.push(`Set-Cookie: ${cookie}`);
@@ -81,13 +85,16 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     }
     if (pathname === '/api/session') {
       // Lets the page tell "host down" from "this tab's session is unknown" (the WebSocket API hides the 401).
-      const ok = auth!.hasSession(req.headers.cookie);
+      const ok = auth.hasSession(req.headers.cookie);
       res.writeHead(ok ? 204 : 401, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
     if (pathname === '/ws') {
-      sendText(res, 426, 'Upgrade required.', SECURITY_HEADERS, { Upgrade: 'websocket', Connection: 'Upgrade' });
+      sendText(res, 426, 'Upgrade required.', SECURITY_HEADERS, {
+        Upgrade: 'websocket',
+        Connection: 'Upgrade',
+      });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -101,16 +108,18 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     socket.on('error', () => socket.destroy());
     const refuse = (status: number, reason: string) => {
       log(`web ui: WebSocket refused (${status}): ${reason}`);
-      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
     };
     if (!isAllowedHost(req.headers.host, port)) return refuse(421, 'unexpected Host');
     const url = urlOf(req);
     if (!url || url.pathname !== '/ws') return refuse(404, 'not /ws');
     if (!isAllowedOrigin(req.headers.origin, port)) return refuse(403, 'Origin is not this server');
-    if (!auth!.hasSession(req.headers.cookie)) {
-      const session = auth!.exchange(url.searchParams.get('token'));
+    if (!auth.hasSession(req.headers.cookie)) {
+      const session = auth.exchange(url.searchParams.get('token'));
       if (!session) return refuse(401, 'no valid link token or session cookie');
-      cookieFor.set(req, auth!.setCookie(session));
+      cookieFor.set(req, auth.setCookie(session));
       log('web ui: link token exchanged for a browser session');
     }
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
@@ -120,10 +129,16 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     clients.add(ws);
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
-        send(ws, { jsonrpc: '2.0', id: null, error: { code: -32600, message: 'Send JSON-RPC as text frames.' } });
+        send(ws, {
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: 'Send JSON-RPC as text frames.' },
+        });
         return;
       }
-      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8');
+      const text = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Buffer.concat(data as Buffer[]).toString('utf8');
       void handleRpcMessage(service, text, log).then((answer) => {
         if (answer) send(ws, answer);
       });
@@ -153,7 +168,6 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     offStatus();
     throw e;
   }
-  auth = new WebAuth(port);
   const linkFor = (token: string) => `http://127.0.0.1:${port}/#token=${token}`;
   const url = linkFor(auth.issueLinkToken());
   log(`web ui: serving ${staticDir} at http://127.0.0.1:${port}/`);
@@ -162,7 +176,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   return {
     url,
     port,
-    issueLink: () => linkFor(auth!.issueLinkToken()),
+    issueLink: () => linkFor(auth.issueLinkToken()),
     close() {
       closing ??= (async () => {
         offStatus();

@@ -32,15 +32,17 @@ function findDigest(digests: Iterable<Buffer>, candidate: string): Buffer | unde
 }
 
 export class WebAuth {
-  readonly cookieName: string;
   /** Unspent link tokens. */
   private readonly linkTokens = new Set<Buffer>();
   /** Live sessions, oldest first. */
   private readonly sessions = new Set<Buffer>();
 
-  constructor(port: number) {
-    // Cookies ignore ports: a per-port name keeps two hosts (two data folders) from overwriting each other.
-    this.cookieName = `kb_session_${port}`;
+  /** `port` is read when a cookie is named: the server knows it only once it listens. */
+  constructor(private readonly port: () => number) {}
+
+  /** Cookies ignore ports: a per-port name keeps two hosts (two data folders) from overwriting each other. */
+  get cookieName(): string {
+    return `kb_session_${this.port()}`;
   }
 
   /** A new one-time link token. */

@@ -40,7 +40,8 @@ export function resolveStaticPath(root: string, pathname: string): Resolved {
   } catch {
     return { kind: 'refused' };
   }
-  if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\')) return { kind: 'refused' };
+  if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\'))
+    return { kind: 'refused' };
   const segments = decoded.split('/').filter((s) => s !== '');
   if (segments.some((s) => s === '..' || s === '.' || s.startsWith('.'))) return { kind: 'refused' };
   const relative = segments.length === 0 ? 'index.html' : segments.join('/');
@@ -126,7 +127,11 @@ export function sendText(
 }
 
 /** The host runs from a checkout whose renderer was never built: say how to build it. */
-function sendNotBuilt(res: ServerResponse, root: string, headers: Readonly<Record<string, string>>): StaticResult {
+function sendNotBuilt(
+  res: ServerResponse,
+  root: string,
+  headers: Readonly<Record<string, string>>,
+): StaticResult {
   const html =
     '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Keybridge</title></head><body>' +
     '<h1>The Keybridge UI is not built</h1>' +

@@ -26,7 +26,11 @@ export const statuses = {
   signedIn: (): Status => ({
     state: 'signedIn',
     storage,
-    account: { email: 'ada@example.com', planType: 'plus', accountId: 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d' },
+    account: {
+      email: 'ada@example.com',
+      planType: 'plus',
+      accountId: 'a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    },
     expiresAt: new Date(Date.now() + (3 * 60 + 17) * 60_000 + 30_000).toISOString(),
     lastRefreshAt: new Date(Date.now() - 12 * 60_000).toISOString(),
     selectedModel: 'gpt-5.1-codex',

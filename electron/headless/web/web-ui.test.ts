@@ -48,7 +48,10 @@ interface Opened {
   ws: WebSocket;
   setCookie: string | undefined;
   messages: unknown[];
-  call(method: string, params?: unknown): Promise<{ result?: unknown; error?: { code: number; message: string; data?: { code?: string } } }>;
+  call(
+    method: string,
+    params?: unknown,
+  ): Promise<{ result?: unknown; error?: { code: number; message: string; data?: { code?: string } } }>;
   next(pred: (m: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
@@ -66,7 +69,10 @@ function openWs(
     ...(opts.origin === null ? {} : { origin: opts.origin ?? `http://127.0.0.1:${port}` }),
   });
   const messages: Record<string, unknown>[] = [];
-  const waiters: Array<{ pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }> = [];
+  const waiters: Array<{
+    pred: (m: Record<string, unknown>) => boolean;
+    resolve: (m: Record<string, unknown>) => void;
+  }> = [];
   let setCookie: string | undefined;
   ws.on('upgrade', (res) => {
     const c = res.headers['set-cookie'];
@@ -100,7 +106,11 @@ function openWs(
         next,
         call(method, params) {
           const id = nextId++;
-          ws.send(JSON.stringify(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }));
+          ws.send(
+            JSON.stringify(
+              params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params },
+            ),
+          );
           return next((m) => m.id === id) as never;
         },
       }),
@@ -121,7 +131,10 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kb-web-'));
   staticDir = join(dir, 'renderer');
   await mkdir(join(staticDir, 'assets'), { recursive: true });
-  await writeFile(join(staticDir, 'index.html'), '<!doctype html><title>Keybridge</title><div id="root"></div>');
+  await writeFile(
+    join(staticDir, 'index.html'),
+    '<!doctype html><title>Keybridge</title><div id="root"></div>',
+  );
   await writeFile(join(staticDir, 'assets', 'index-abc.js'), 'console.log("ui")');
   await writeFile(join(staticDir, 'assets', 'index-abc.css'), 'body{}');
   await writeFile(join(dir, 'secret.txt'), 'TOP-SECRET-OUTSIDE');
@@ -151,7 +164,9 @@ describe('static files', () => {
     const js = await httpGet(ui.port, '/assets/index-abc.js');
     expect(js.status).toBe(200);
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect((await httpGet(ui.port, '/assets/index-abc.css')).headers['content-type']).toBe('text/css; charset=utf-8');
+    expect((await httpGet(ui.port, '/assets/index-abc.css')).headers['content-type']).toBe(
+      'text/css; charset=utf-8',
+    );
     expect((await httpGet(ui.port, '/localhost-works', { host: `localhost:${ui.port}` })).status).toBe(404);
     expect((await httpGet(ui.port, '/', { host: `localhost:${ui.port}` })).status).toBe(200);
   });
@@ -199,16 +214,18 @@ describe('DNS-rebinding and cross-site defences', () => {
     expect(answer.status).toBe(421);
     expect(answer.body).not.toContain('root');
     expect((await httpGet(ui.port, '/', { host: `127.0.0.1:${ui.port + 1}` })).status).toBe(421);
-    await expect(openWs(ui.port, { token: tokenOf(ui.url), host: `evil.example:${ui.port}` })).rejects.toThrow(
-      'HTTP 421',
-    );
+    await expect(
+      openWs(ui.port, { token: tokenOf(ui.url), host: `evil.example:${ui.port}` }),
+    ).rejects.toThrow('HTTP 421');
   });
 
   it('refuses a WebSocket from another Origin, or with none, and keeps the token unspent', async () => {
-    await expect(openWs(ui.port, { token: tokenOf(ui.url), origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
-    await expect(openWs(ui.port, { token: tokenOf(ui.url), origin: `http://127.0.0.1:${ui.port + 1}` })).rejects.toThrow(
+    await expect(openWs(ui.port, { token: tokenOf(ui.url), origin: 'http://evil.example' })).rejects.toThrow(
       'HTTP 403',
     );
+    await expect(
+      openWs(ui.port, { token: tokenOf(ui.url), origin: `http://127.0.0.1:${ui.port + 1}` }),
+    ).rejects.toThrow('HTTP 403');
     await expect(openWs(ui.port, { token: tokenOf(ui.url), origin: null })).rejects.toThrow('HTTP 403');
     const ok = await openWs(ui.port, { token: tokenOf(ui.url), origin: `http://localhost:${ui.port}` });
     ok.ws.close();
@@ -219,7 +236,9 @@ describe('the one-time link', () => {
   it('without the token or a session, gives nothing', async () => {
     await expect(openWs(ui.port)).rejects.toThrow('HTTP 401');
     await expect(openWs(ui.port, { token: 'A'.repeat(43) })).rejects.toThrow('HTTP 401');
-    await expect(openWs(ui.port, { cookie: `kb_session_${ui.port}=${'B'.repeat(43)}` })).rejects.toThrow('HTTP 401');
+    await expect(openWs(ui.port, { cookie: `kb_session_${ui.port}=${'B'.repeat(43)}` })).rejects.toThrow(
+      'HTTP 401',
+    );
     expect((await httpGet(ui.port, '/api/session')).status).toBe(401);
     expect(service.calls).toEqual([]);
   });
@@ -227,7 +246,9 @@ describe('the one-time link', () => {
   it('is swapped once for a session cookie; the token is then spent and the cookie works', async () => {
     expect(ui.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=[A-Za-z0-9_-]{43}$/);
     const first = await openWs(ui.port, { token: tokenOf(ui.url) });
-    expect(first.setCookie).toMatch(new RegExp(`^kb_session_${ui.port}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict$`));
+    expect(first.setCookie).toMatch(
+      new RegExp(`^kb_session_${ui.port}=[A-Za-z0-9_-]{43}; Path=/; HttpOnly; SameSite=Strict$`),
+    );
     await expect(openWs(ui.port, { token: tokenOf(ui.url) })).rejects.toThrow('HTTP 401');
 
     const cookie = cookiePair(first.setCookie);
@@ -273,8 +294,19 @@ describe('JSON-RPC over the WebSocket', () => {
 
   it('grants only the renderer methods: credentials.get and the rest are not found', async () => {
     const c = await signedInClient();
-    for (const method of ['credentials.get', 'hello', 'subscribe', 'auth.wait', 'no.such', '__proto__', 'constructor']) {
-      const answer = await c.call(method, method === 'hello' ? { protocol: 1, client: { name: 'x' } } : undefined);
+    for (const method of [
+      'credentials.get',
+      'hello',
+      'subscribe',
+      'auth.wait',
+      'no.such',
+      '__proto__',
+      'constructor',
+    ]) {
+      const answer = await c.call(
+        method,
+        method === 'hello' ? { protocol: 1, client: { name: 'x' } } : undefined,
+      );
       expect(answer.error?.code, method).toBe(-32601);
     }
     expect(service.calls.map((x) => x.method)).not.toContain('credentials.get');
@@ -300,16 +332,23 @@ describe('JSON-RPC over the WebSocket', () => {
 
   it('maps errors like the broker, with the code in data and the message redacted', async () => {
     const c = await signedInClient();
-    const wrong = await c.call('auth.openUrl', { url: 'http://localhost:1455/auth/callback?code=old&state=x' });
+    const wrong = await c.call('auth.openUrl', {
+      url: 'http://localhost:1455/auth/callback?code=old&state=x',
+    });
     expect(wrong.error).toMatchObject({ code: -32006, data: { code: 'state_mismatch' } });
     expect(wrong.error?.message).toMatch(/earlier sign-in/);
 
     service.failNext.set(
       'auth.logout',
-      new KeybridgeError('network', `Could not reach OpenAI with Bearer ${SECRET_ACCESS_TOKEN}`, { retryable: true }),
+      new KeybridgeError('network', `Could not reach OpenAI with Bearer ${SECRET_ACCESS_TOKEN}`, {
+        retryable: true,
+      }),
     );
     const failed = await c.call('auth.logout');
-    expect(failed.error).toMatchObject({ code: -32005, data: { code: 'network', retryable: true, reloginRequired: false } });
+    expect(failed.error).toMatchObject({
+      code: -32005,
+      data: { code: 'network', retryable: true, reloginRequired: false },
+    });
     expect(failed.error?.message).not.toContain(SECRET_ACCESS_TOKEN);
 
     service.failNext.set('status.get', new Error('boom'));
@@ -330,7 +369,9 @@ describe('JSON-RPC over the WebSocket', () => {
   it('answers malformed input with an error and stays up', async () => {
     const c = await signedInClient();
     c.ws.send('{not json');
-    expect(await c.next((m) => (m.error as { code?: number } | undefined)?.code === -32700)).toMatchObject({ id: null });
+    expect(await c.next((m) => (m.error as { code?: number } | undefined)?.code === -32700)).toMatchObject({
+      id: null,
+    });
     c.ws.send(JSON.stringify([{ jsonrpc: '2.0', id: 1, method: 'status.get' }]));
     expect(await c.next((m) => (m.error as { code?: number } | undefined)?.code === -32600)).toBeTruthy();
     c.ws.send(Buffer.from('binary'), { binary: true });
@@ -341,7 +382,9 @@ describe('JSON-RPC over the WebSocket', () => {
   it('refuses a message over 64 KiB by closing that connection', async () => {
     const c = await signedInClient();
     const closed = new Promise<number>((r) => c.ws.on('close', (code) => r(code)));
-    c.ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'auth.openUrl', params: { url: 'x'.repeat(70_000) } }));
+    c.ws.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'auth.openUrl', params: { url: 'x'.repeat(70_000) } }),
+    );
     expect(await closed).toBe(1009);
     expect(service.calls).toEqual([]);
   });
