@@ -8,14 +8,29 @@ const noElectron = {
   'no-restricted-imports': [
     'error',
     {
-      paths: [{ name: 'electron', message: 'Only electron/shell, electron/main.ts and electron/preload.ts may import electron.' }],
+      paths: [
+        {
+          name: 'electron',
+          message: 'Only electron/shell, electron/main.ts and electron/preload.ts may import electron.',
+        },
+      ],
       patterns: [{ group: ['electron/*'], message: 'Only the desktop shell may import electron.' }],
     },
   ],
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'test-results/**', 'playwright-report/**', 'e2e-output/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      'out/**',
+      'release/**',
+      'test-results/**',
+      'playwright-report/**',
+      'e2e-output/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

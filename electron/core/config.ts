@@ -69,7 +69,9 @@ function readFileConfig(home: string): z.infer<typeof FileConfig> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new KeybridgeError('config_invalid', `${path} is not valid JSON: ${(e as Error).message}`, { cause: e });
+    throw new KeybridgeError('config_invalid', `${path} is not valid JSON: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
   const parsed = FileConfig.safeParse(json);
   if (!parsed.success) {
@@ -80,14 +82,23 @@ function readFileConfig(home: string): z.infer<typeof FileConfig> {
 }
 
 /** Reads the whole configuration. Throws KeybridgeError('config_invalid') with the offending key. */
-export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = process.platform): KeybridgeConfig {
+export function loadConfig(
+  env: Env = process.env,
+  platform: NodeJS.Platform = process.platform,
+): KeybridgeConfig {
   const home = resolveHome(env, platform);
   const file = readFileConfig(home);
   const pick = <K extends keyof z.infer<typeof FileConfig>>(key: K): string | undefined =>
-    env[key] !== undefined && env[key] !== '' ? env[key] : file[key] !== undefined ? String(file[key]) : undefined;
+    env[key] !== undefined && env[key] !== ''
+      ? env[key]
+      : file[key] !== undefined
+        ? String(file[key])
+        : undefined;
 
   const envChecked = FileConfig.partial().safeParse(
-    Object.fromEntries(Object.keys(FileConfig.shape).map((k) => [k, pick(k as keyof z.infer<typeof FileConfig>)])),
+    Object.fromEntries(
+      Object.keys(FileConfig.shape).map((k) => [k, pick(k as keyof z.infer<typeof FileConfig>)]),
+    ),
   );
   if (!envChecked.success) {
     const issues = envChecked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -105,7 +116,9 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
       scope: OPENAI_DEFAULTS.scope,
       extraAuthorizeParams: { ...OPENAI_DEFAULTS.extraAuthorizeParams },
       redirect: c.KEYBRIDGE_REDIRECT ?? 'loopback',
-      loopbackPorts: c.KEYBRIDGE_LOOPBACK_PORT ? [c.KEYBRIDGE_LOOPBACK_PORT] : [...OPENAI_DEFAULTS.loopbackPorts],
+      loopbackPorts: c.KEYBRIDGE_LOOPBACK_PORT
+        ? [c.KEYBRIDGE_LOOPBACK_PORT]
+        : [...OPENAI_DEFAULTS.loopbackPorts],
       chatgptBase: (c.KEYBRIDGE_CHATGPT_BASE ?? OPENAI_DEFAULTS.chatgptBase).replace(/\/+$/, ''),
     },
   };

@@ -82,5 +82,8 @@ const TOKEN_FIELDS =
 
 /** Removes anything shaped like a token from text meant for logs, errors or the screen. */
 export function redact(text: string): string {
-  return text.replace(JWT_LIKE, '[redacted-jwt]').replace(BEARER, '$1[redacted]').replace(TOKEN_FIELDS, '$1[redacted]');
+  return text
+    .replace(JWT_LIKE, '[redacted-jwt]')
+    .replace(BEARER, '$1[redacted]')
+    .replace(TOKEN_FIELDS, '$1[redacted]');
 }

@@ -67,7 +67,15 @@ async function readVault(h: HostEnv) {
 
 async function statusJson(h: HostEnv) {
   const r = await cli(h, 'status', '--json');
-  return { code: r.code, status: JSON.parse(r.stdout) as { state: string; account?: Record<string, unknown>; lastError: { code: string; message: string } }, stderr: r.stderr };
+  return {
+    code: r.code,
+    status: JSON.parse(r.stdout) as {
+      state: string;
+      account?: Record<string, unknown>;
+      lastError: { code: string; message: string };
+    },
+    stderr: r.stderr,
+  };
 }
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -85,7 +93,11 @@ async function tokenGrant(server: OidcServer, refreshToken: string) {
   const res = await fetch(meta.token_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: server.clientId }),
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: server.clientId,
+    }),
   });
   return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
@@ -350,7 +362,14 @@ async function brokerCall(socket: string, method: string, params: unknown): Prom
       }
     });
     c.on('error', rej);
-    c.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'hello', params: { protocol: 1, client: { name: 'test' } } }) + '\n');
+    c.write(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'hello',
+        params: { protocol: 1, client: { name: 'test' } },
+      }) + '\n',
+    );
     c.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method, params }) + '\n');
   });
   return replies.find((r) => r.id === 2)!;

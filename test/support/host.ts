@@ -37,7 +37,11 @@ export interface HostEnv {
 }
 
 /** A fresh data folder and environment pointing Keybridge at the given issuer. */
-export async function makeHostEnv(issuer: string, clientId: string, extra: Record<string, string> = {}): Promise<HostEnv> {
+export async function makeHostEnv(
+  issuer: string,
+  clientId: string,
+  extra: Record<string, string> = {},
+): Promise<HostEnv> {
   const home = await mkdtemp(join(tmpdir(), 'kb-home-'));
   const socket = join(home, 'run', 'broker.sock');
   const port = await freePort();
@@ -55,8 +59,15 @@ export async function makeHostEnv(issuer: string, clientId: string, extra: Recor
   return { home, socket, env };
 }
 
-export function runCli(h: HostEnv, args: string[], opts: { timeoutMs?: number; env?: Record<string, string> } = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...h.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCli(
+  h: HostEnv,
+  args: string[],
+  opts: { timeoutMs?: number; env?: Record<string, string> } = {},
+) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...h.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -100,7 +111,10 @@ export interface RunningHost {
 
 /** Starts `keybridge serve` and waits until its broker socket answers. */
 export async function startHost(h: HostEnv, args: string[] = []): Promise<RunningHost> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    env: h.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

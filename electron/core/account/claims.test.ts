@@ -8,7 +8,11 @@ describe('account claims', () => {
   it('reads email, plan, account and user id from the OpenAI auth claim', () => {
     const a = accountFromClaims({
       email: 'ada@example.com',
-      'https://api.openai.com/auth': { chatgpt_plan_type: 'pro', chatgpt_account_id: 'acc-1', chatgpt_user_id: 'u-1' },
+      'https://api.openai.com/auth': {
+        chatgpt_plan_type: 'pro',
+        chatgpt_account_id: 'acc-1',
+        chatgpt_user_id: 'u-1',
+      },
     });
     expect(a).toEqual({ email: 'ada@example.com', planType: 'pro', accountId: 'acc-1', userId: 'u-1' });
   });
@@ -26,7 +30,9 @@ describe('account claims', () => {
   it('takes what the id_token lacks from the access token', () => {
     const a = accountFromTokens({
       idToken: jwt({ email: 'ada@example.com' }),
-      accessToken: jwt({ 'https://api.openai.com/auth': { chatgpt_plan_type: 'plus', chatgpt_account_id: 'acc-9' } }),
+      accessToken: jwt({
+        'https://api.openai.com/auth': { chatgpt_plan_type: 'plus', chatgpt_account_id: 'acc-9' },
+      }),
     });
     expect(a).toMatchObject({ email: 'ada@example.com', planType: 'plus', accountId: 'acc-9' });
   });

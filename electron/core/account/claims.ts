@@ -14,7 +14,9 @@ export function decodeJwtPayload(jwt: string | undefined): Record<string, unknow
   if (parts.length !== 3 || !parts[1]) return null;
   try {
     const json: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
+    return json && typeof json === 'object' && !Array.isArray(json)
+      ? (json as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }

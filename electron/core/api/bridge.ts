@@ -4,7 +4,13 @@
  */
 import type { MethodName, ParamsOf, ResultOf, Status } from './contract';
 
-export const rendererMethods = ['status.get', 'auth.login', 'auth.cancel', 'auth.openUrl', 'auth.logout'] as const;
+export const rendererMethods = [
+  'status.get',
+  'auth.login',
+  'auth.cancel',
+  'auth.openUrl',
+  'auth.logout',
+] as const;
 export type RendererMethod = (typeof rendererMethods)[number];
 
 export type BridgeCall = <M extends RendererMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;

@@ -7,7 +7,14 @@ import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
 
-export const SessionStateName = z.enum(['signedOut', 'signingIn', 'signedIn', 'refreshing', 'expired', 'error']);
+export const SessionStateName = z.enum([
+  'signedOut',
+  'signingIn',
+  'signedIn',
+  'refreshing',
+  'expired',
+  'error',
+]);
 export type SessionStateName = z.infer<typeof SessionStateName>;
 
 export const AccountInfo = z.object({
@@ -68,11 +75,17 @@ export const methods = {
       protocol: z.number().int(),
       client: z.object({ name: z.string().min(1).max(128), version: z.string().max(64).optional() }),
     }),
-    result: z.object({ protocol: z.number().int(), server: z.object({ name: z.string(), version: z.string() }) }),
+    result: z.object({
+      protocol: z.number().int(),
+      server: z.object({ name: z.string(), version: z.string() }),
+    }),
   },
   'status.get': { params: Empty, result: Status },
   'credentials.get': {
-    params: z.object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional() }).strict().optional(),
+    params: z
+      .object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional() })
+      .strict()
+      .optional(),
     result: Credentials,
   },
   'auth.login': {

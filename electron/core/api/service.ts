@@ -10,7 +10,10 @@ export interface CallContext {
 }
 
 export type MethodHandlers = {
-  [M in Exclude<MethodName, TransportMethodName>]: (params: ParamsOf<M>, ctx: CallContext) => Promise<ResultOf<M>>;
+  [M in Exclude<MethodName, TransportMethodName>]: (
+    params: ParamsOf<M>,
+    ctx: CallContext,
+  ) => Promise<ResultOf<M>>;
 };
 
 /**

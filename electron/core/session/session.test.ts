@@ -13,7 +13,8 @@ import { createFileKeyCipher } from '../vault/file-key-cipher';
 import { Vault } from '../vault/vault';
 import { Session } from './session';
 
-const jwt = (payload: object) => ['e30', Buffer.from(JSON.stringify(payload)).toString('base64url'), 's'].join('.');
+const jwt = (payload: object) =>
+  ['e30', Buffer.from(JSON.stringify(payload)).toString('base64url'), 's'].join('.');
 const idToken = jwt({
   email: 'ada@example.com',
   'https://api.openai.com/auth': { chatgpt_plan_type: 'plus', chatgpt_account_id: 'acc-1' },
@@ -145,13 +146,18 @@ describe('Session', () => {
   it('ends in expired, once and without retrying, when the refresh token was reused', async () => {
     const { session, client, vault, seen } = await signedIn(10_000);
     client.next.push(async () => {
-      throw new KeybridgeError('relogin_required', 'Your sign-in was used elsewhere.', { reloginRequired: true });
+      throw new KeybridgeError('relogin_required', 'Your sign-in was used elsewhere.', {
+        reloginRequired: true,
+      });
     });
     await expect(session.credentials(60)).rejects.toMatchObject({ code: 'relogin_required' });
     expect(session.status().state).toBe('expired');
     expect(session.status().lastError?.message).toMatch(/used elsewhere/);
     expect(await vault.load()).toBeNull();
-    await expect(session.credentials()).rejects.toMatchObject({ code: 'not_signed_in', reloginRequired: true });
+    await expect(session.credentials()).rejects.toMatchObject({
+      code: 'not_signed_in',
+      reloginRequired: true,
+    });
     expect(client.refreshGrants).toBe(1);
     expect(seen.filter((s) => s.state === 'expired')).toHaveLength(1);
     await session.close();
@@ -171,7 +177,11 @@ describe('Session', () => {
   it('restores the session from the vault on start', async () => {
     const { session, cipher } = await signedIn();
     await session.close();
-    const again = new Session({ auth: new ScriptedClient(1000), vault: new Vault({ dir, cipher }), storage: cipher.info });
+    const again = new Session({
+      auth: new ScriptedClient(1000),
+      vault: new Vault({ dir, cipher }),
+      storage: cipher.info,
+    });
     await again.start();
     expect(again.status()).toMatchObject({ state: 'signedIn', account: { email: 'ada@example.com' } });
     await again.close();

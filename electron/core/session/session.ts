@@ -110,7 +110,8 @@ export class Session implements SessionManager {
         ? { kind: 'refreshing', tokens: this.tokens, account: this.account, lastError }
         : { kind: 'signedIn', tokens: this.tokens, account: this.account, lastError };
     }
-    if (this.ended?.kind === 'expired') return { kind: 'expired', account: this.ended.account, error: this.ended.error };
+    if (this.ended?.kind === 'expired')
+      return { kind: 'expired', account: this.ended.account, error: this.ended.error };
     if (this.ended?.kind === 'error') return { kind: 'error', error: this.ended.error };
     return { kind: 'signedOut', lastError };
   }
@@ -240,7 +241,10 @@ export class Session implements SessionManager {
     this.account = account;
     this.failures = 0;
     this.lastError = saveError
-      ? { code: 'vault_write_failed', message: `The refreshed session could not be saved to disk: ${saveError.message}` }
+      ? {
+          code: 'vault_write_failed',
+          message: `The refreshed session could not be saved to disk: ${saveError.message}`,
+        }
       : null;
     this.log(`refreshed; next expiry ${iso(next.expiresAt)}`);
     this.schedule(refreshDelayMs(next, this.now(), this.random));
@@ -300,7 +304,10 @@ export class Session implements SessionManager {
     } catch (e) {
       const err = asKeybridgeError(e);
       if (this.attempt === attempt) this.attempt = null;
-      this.lastError = { code: err.code, message: `Signed in, but the session could not be saved: ${err.message}` };
+      this.lastError = {
+        code: err.code,
+        message: `Signed in, but the session could not be saved: ${err.message}`,
+      };
       this.emit();
       throw err;
     }
@@ -325,7 +332,10 @@ export class Session implements SessionManager {
     const s = this.status();
     if (s.state === 'signedIn' || s.state === 'refreshing') return s;
     if (this.lastError) throw new KeybridgeError(this.lastError.code as never, this.lastError.message);
-    throw new KeybridgeError('no_sign_in_pending', 'No sign-in is in progress. Start one with `keybridge login`.');
+    throw new KeybridgeError(
+      'no_sign_in_pending',
+      'No sign-in is in progress. Start one with `keybridge login`.',
+    );
   }
 
   cancelSignIn(): boolean {
@@ -415,11 +425,19 @@ export class Session implements SessionManager {
         reloginRequired: true,
       });
     }
-    return new KeybridgeError('not_signed_in', 'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.');
+    return new KeybridgeError(
+      'not_signed_in',
+      'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.',
+    );
   }
 
   private signInInfo(a: SignInAttempt): SignInInfo {
-    return { url: a.url, redirectUri: a.redirectUri, startedAt: iso(a.startedAt), expiresAt: iso(a.expiresAt) };
+    return {
+      url: a.url,
+      redirectUri: a.redirectUri,
+      startedAt: iso(a.startedAt),
+      expiresAt: iso(a.expiresAt),
+    };
   }
 
   private emit(): void {

@@ -21,7 +21,11 @@ export function refreshDelayMs(
  * Bounded exponential backoff with full jitter on the upper half: 2 s, 4 s, 8 s … capped at 5 minutes.
  * A server's Retry-After wins when it asks for longer (and is capped too).
  */
-export function backoffDelayMs(attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(5 * MIN, 2_000 * 2 ** Math.max(0, Math.min(attempt, 20)));
   const jittered = base / 2 + (base / 2) * random();
   const wanted = retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
