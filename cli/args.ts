@@ -4,7 +4,18 @@
  */
 
 export type Command =
-  'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch' | 'exec' | 'serve' | 'help' | 'version';
+  | 'status'
+  | 'token'
+  | 'login'
+  | 'logout'
+  | 'open-url'
+  | 'watch'
+  | 'exec'
+  | 'serve'
+  | 'models'
+  | 'codex'
+  | 'help'
+  | 'version';
 
 export interface Parsed {
   command: Command;
@@ -37,6 +48,8 @@ const SPECS: Record<Exclude<Command, 'help' | 'version'>, Spec> = {
   watch: { flags: {}, positionals: [0, 0] },
   exec: { flags: { env: true, 'min-ttl': true }, positionals: [0, 0], rest: true },
   serve: { flags: { ui: false, port: true }, positionals: [0, 0] },
+  models: { flags: { json: false, refresh: false }, positionals: [0, 0] },
+  codex: { flags: { json: false, 'replace-existing': false }, positionals: [1, 1] },
 };
 
 export function parseArgs(argv: readonly string[]): Parsed {
@@ -128,6 +141,9 @@ Commands:
   exec [--env NAME] [--min-ttl S] -- CMD...
                                 Run CMD with OPENAI_ACCESS_TOKEN (or NAME) and CHATGPT_ACCOUNT_ID set
   serve [--ui] [--port N]       Run the headless host (the broker tools connect to)
+  models [--json] [--refresh]   List the models your plan offers (* marks the selected default)
+  codex enable [--replace-existing] | disable | status [--json]
+                                Share this session with Codex CLI ($CODEX_HOME/auth.json, never the refresh token)
   help [COMMAND]                Show this help
   --version                     Show the version
 

@@ -6,12 +6,19 @@
  *
  * Exit codes: 0 success, 1 error (host not running, failure), 2 usage, 4 not signed in, 130 interrupted.
  */
+import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrokerCallError, connectBroker, type BrokerClient } from '../electron/core/broker/client';
+import {
+  BrokerCallError,
+  openBroker,
+  type PipelinedBrokerClient as BrokerClient,
+} from '../electron/core/broker/client';
 import { resolveBrokerEndpoint, type Env } from '../electron/core/paths';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
 import { openBrowser } from './browser';
+import { codexCommand } from './codex';
+import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
 
 declare const __KEYBRIDGE_VERSION__: string | undefined;
@@ -68,7 +75,7 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-type ClientCommand = 'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch';
+type ClientCommand = 'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch' | 'models' | 'codex';
 
 const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: Io) => Promise<number>> = {
   async status(client, args, io) {
@@ -149,12 +156,34 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
     return EXIT.error;
   },
 
+  async models(client, args, io) {
+    const list = (await client.call(
+      'models.list',
+      args.flags.refresh ? { refresh: true } : undefined,
+    )) as ModelListView;
+    if (args.flags.json) io.out(JSON.stringify(list, null, 2) + '\n');
+    else {
+      const lines = formatModelLines(list);
+      if (lines.length > 0) io.out(lines.join('\n') + '\n');
+      io.err(formatModelNotes(list).join('\n') + '\n');
+    }
+    // Nothing to show and the server could not be asked: that is a failure worth an exit code.
+    return list.models.length === 0 && list.error ? EXIT.error : EXIT.ok;
+  },
+
+  codex: codexCommand,
+
   async watch(client, _args, io) {
     const print = (status: unknown) => io.out(JSON.stringify({ event: 'status', status }) + '\n');
     client.onNotification((method, params) => {
       if (method === 'status.changed') print(params);
+      if (method === 'credentials.changed' && params && typeof params === 'object') {
+        // The token itself is never printed here (only `token` prints one): its hash names it.
+        const { accessToken: _token, ...change } = params as { accessToken?: string };
+        io.out(JSON.stringify({ event: 'credentials', ...change }) + '\n');
+      }
     });
-    await client.call('subscribe', { topics: ['status'] });
+    await client.call('subscribe', { topics: ['status', 'credentials'] });
     print(await client.call('status.get'));
     return new Promise<number>((done) => {
       let stopped = false;
@@ -177,9 +206,12 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
 };
 
 async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): Promise<T> {
-  const client = await connectBroker(resolveBrokerEndpoint(io.env), {
+  // Pipelined: hello and the command's first call leave in one write, so `keybridge token` costs one round
+  // trip (PRODUCT.md §7 start-up budget). A failed connection or hello surfaces from that first call.
+  const client = openBroker(resolveBrokerEndpoint(io.env), {
     name: 'keybridge-cli',
     version: VERSION,
+    pid: process.pid,
   });
   try {
     return await fn(client);
@@ -199,14 +231,17 @@ async function execCommand(args: Parsed, io: Io): Promise<number> {
   const env = { ...io.env, [name]: creds.accessToken, CHATGPT_ACCOUNT_ID: creds.accountId ?? '' };
   return new Promise((done) => {
     const child = spawn(cmd, cmdArgs, { stdio: 'inherit', env });
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const onInt = forward('SIGINT');
-    const onTerm = forward('SIGTERM');
-    process.on('SIGINT', onInt);
-    process.on('SIGTERM', onTerm);
+    // Signals meant for the command reach it; keybridge waits for it and answers with its exit code.
+    const forwarded = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const handlers = forwarded.map((signal) => {
+      const handler = () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      };
+      process.on(signal, handler);
+      return [signal, handler] as const;
+    });
     const finish = (code: number) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      for (const [signal, handler] of handlers) process.off(signal, handler);
       done(code);
     };
     child.once('error', (e: NodeJS.ErrnoException) => {
@@ -214,8 +249,9 @@ async function execCommand(args: Parsed, io: Io): Promise<number> {
       finish(127);
     });
     child.once('exit', (code, signal) => {
+      // A command ended by a signal exits 128 + its number, as a shell reports it.
       if (code !== null) finish(code);
-      else finish(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : signal === 'SIGKILL' ? 9 : 1));
+      else finish(128 + ((signal && osConstants.signals[signal]) || 1));
     });
   });
 }
@@ -252,11 +288,15 @@ function errorMessage(e: unknown): string {
 
 /** The bin's entry: runs, then lets Node exit on its own so piped output is flushed. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
-  // `keybridge token | head -c 10` closes the pipe early: that is not an error worth a stack trace.
+  // run() first: its request is on its way before process.stdout is made, which costs ~0.7 ms for a pipe and
+  // so overlaps the host's answer instead of delaying the request (PRODUCT.md §7 start-up budget).
+  const done = run(argv);
+  // `keybridge token | head -c 10` closes the pipe early: that is not an error worth a stack trace. (Stream
+  // errors are emitted asynchronously, so a write run() made synchronously is still covered.)
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
-  run(argv).then(
+  done.then(
     (code) => {
       process.exitCode = code;
     },

@@ -4,7 +4,7 @@
  * never sees `ipcRenderer`. Bundled to CommonJS: a sandboxed preload cannot import modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { Status } from './core/api/contract';
+import type { EventName, Status } from './core/api/contract';
 import { ipcChannels, type Bridge, type BridgeCall } from './core/api/bridge';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
@@ -26,7 +26,29 @@ async function openExternal(url: string): Promise<void> {
   unwrap(await ipcRenderer.invoke(ipcChannels.openExternal, String(url)));
 }
 
+/** One listener on the event channel per subscription, filtered to one event name. */
+function onEvent<T>(name: EventName, listener: (payload: T) => void): () => void {
+  const handler = (_event: IpcRendererEvent, e: { name?: unknown; payload?: unknown }) => {
+    if (e && e.name === name) listener(e.payload as T);
+  };
+  ipcRenderer.on(ipcChannels.event, handler);
+  return () => {
+    ipcRenderer.removeListener(ipcChannels.event, handler);
+  };
+}
+
 const bridge: Bridge = {
+  listTools: () => call('tools.list', undefined),
+  decideTool: (name: string, allow: boolean) =>
+    call('tools.decide', { name: String(name), allow: allow === true }),
+  revokeTool: (name: string) => call('tools.revoke', { name: String(name) }),
+  onTools: (listener) =>
+    onEvent<{ tools: Parameters<typeof listener>[0] }>('tools.changed', (p) => listener(p.tools)),
+  codexStatus: () => call('codex.status', undefined),
+  enableCodex: (opts?: { replaceExisting?: boolean }) =>
+    call('codex.enable', opts?.replaceExisting === true ? { replaceExisting: true } : undefined),
+  disableCodex: () => call('codex.disable', undefined),
+  onCodex: (listener) => onEvent('codex.changed', listener),
   getStatus: () => call('status.get', undefined),
   async login() {
     // Like the browser bridge: the UI's "Sign in" starts the attempt and opens its consent page in the
@@ -38,6 +60,11 @@ const bridge: Bridge = {
   cancelSignIn: () => call('auth.cancel', undefined),
   openRedirectUrl: (url: string) => call('auth.openUrl', { url: String(url) }),
   logout: () => call('auth.logout', undefined),
+  listModels: (opts?: { refresh?: boolean }) =>
+    call('models.list', opts?.refresh ? { refresh: true } : undefined),
+  selectModel: (slug: string) => call('models.select', { slug: String(slug) }),
+  getUsage: (opts?: { refresh?: boolean }) =>
+    call('usage.get', opts?.refresh ? { refresh: true } : undefined),
   openExternal,
   onStatus: (listener: (status: Status) => void) => {
     const handler = (_event: IpcRendererEvent, status: Status) => listener(status);

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../electron/core/api/contract';
+import { sampleModelList, sampleUsage } from '../electron/core/account/test-fixtures';
+import { sampleCodexStatus } from '../electron/core/broker/tool-fixtures';
 import { BridgeError, type ConnectionState, type UiBridge } from './bridge/types';
 import { createKbStore } from './store';
 
@@ -77,9 +79,47 @@ class FakeBridge implements UiBridge {
     this.push(signedOut);
     return { revoked: true };
   }
+  async listModels(opts?: { refresh?: boolean }) {
+    this.step(opts?.refresh ? 'listModels:refresh' : 'listModels');
+    return sampleModelList(this.status.selectedModel ?? null);
+  }
+  async selectModel(slug: string) {
+    this.step(`selectModel:${slug}`);
+    this.push({ ...this.status, selectedModel: slug });
+    return sampleModelList(slug);
+  }
+  async getUsage(opts?: { refresh?: boolean }) {
+    this.step(opts?.refresh ? 'getUsage:refresh' : 'getUsage');
+    return sampleUsage();
+  }
   async openExternal(url: string) {
     this.step('openExternal');
     this.opened.push(url);
+  }
+  // Tools and Codex sharing: renderer/tools-slice.test.ts covers them; here they only answer.
+  async listTools() {
+    return [];
+  }
+  async decideTool() {
+    return [];
+  }
+  async revokeTool() {
+    return [];
+  }
+  onTools() {
+    return () => {};
+  }
+  async codexStatus() {
+    return sampleCodexStatus();
+  }
+  async enableCodex() {
+    return sampleCodexStatus(true);
+  }
+  async disableCodex() {
+    return sampleCodexStatus();
+  }
+  onCodex() {
+    return () => {};
   }
   onStatus(listener: (s: Status) => void) {
     this.statusListeners.add(listener);

@@ -8,6 +8,8 @@
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Status } from '../electron/core/api/contract';
+import { createAccountSlice, type AccountSlice } from './account-slice';
+import { createToolsSlice, type ToolsSlice } from './tools-slice';
 import { errorInfo, type ConnectionState, type UiBridge } from './bridge/types';
 
 export type PendingAction = 'signIn' | 'cancel' | 'openUrl' | 'signOut';
@@ -17,7 +19,8 @@ export interface UiError {
   message: string;
 }
 
-export interface KbState {
+/** The host's state and the UI's own; models and usage come from account-slice.ts. */
+export interface KbState extends AccountSlice, ToolsSlice {
   status: Status | null;
   connection: ConnectionState;
   pending: PendingAction | null;
@@ -82,6 +85,8 @@ export function createKbStore(bridge: UiBridge): KbStore {
     }
 
     return {
+      ...createAccountSlice(bridge, set, get),
+      ...createToolsSlice(bridge, set, get),
       status: null,
       connection: bridge.connectionState?.() ?? 'open',
       pending: null,
@@ -98,9 +103,11 @@ export function createKbStore(bridge: UiBridge): KbStore {
           if (connection === 'open') void get().refreshStatus();
         });
         if (get().connection === 'open') void get().refreshStatus();
+        const offTools = get().startTools();
         return () => {
           offStatus();
           offConnection?.();
+          offTools();
         };
       },
 

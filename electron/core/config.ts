@@ -3,6 +3,7 @@
  * `config.json` in the data folder, then `KEYBRIDGE_*` environment variables (the environment wins).
  */
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { KeybridgeError } from './errors';
@@ -31,6 +32,10 @@ const FileConfig = z
     KEYBRIDGE_LOOPBACK_PORT: z.coerce.number().int().min(1).max(65535).optional(),
     KEYBRIDGE_CHATGPT_BASE: z.string().url().optional(),
     KEYBRIDGE_SOCKET: z.string().min(1).optional(),
+    /** Tool approval: `ask` (the desktop default) or `allow` (the headless default). */
+    KEYBRIDGE_TOOL_POLICY: z.enum(['ask', 'allow']).optional(),
+    /** How long a tool's first request waits for the user's answer, in seconds (default 120). */
+    KEYBRIDGE_APPROVAL_TIMEOUT: z.coerce.number().min(0.05).max(3600).optional(),
   })
   .strict();
 
@@ -51,6 +56,11 @@ export interface KeybridgeConfig {
   home: string;
   socketPath: string;
   provider: ProviderConfig;
+  /** Unset: the shell's default (`ask` on the desktop, `allow` for `keybridge serve`). */
+  toolPolicy?: 'ask' | 'allow';
+  approvalTimeoutMs?: number;
+  /** Codex CLI's folder: `CODEX_HOME`, else `~/.codex`. */
+  codexHome?: string;
 }
 
 export type { Env } from './paths';
@@ -109,6 +119,10 @@ export function loadConfig(
   return {
     home,
     socketPath: c.KEYBRIDGE_SOCKET ?? resolveSocketPath(home, env, platform),
+    toolPolicy: c.KEYBRIDGE_TOOL_POLICY,
+    approvalTimeoutMs:
+      c.KEYBRIDGE_APPROVAL_TIMEOUT === undefined ? undefined : Math.round(c.KEYBRIDGE_APPROVAL_TIMEOUT * 1000),
+    codexHome: env.CODEX_HOME || join(env.HOME || homedir(), '.codex'),
     provider: {
       issuer,
       discover: c.KEYBRIDGE_ISSUER !== undefined,

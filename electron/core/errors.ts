@@ -25,12 +25,19 @@ export type ErrorCode =
   // vault
   | 'vault_unreadable'
   | 'cipher_unavailable'
+  // ChatGPT backend (core/account: models, usage)
+  | 'chatgpt_unreachable'
+  | 'chatgpt_error'
+  | 'chatgpt_denied'
   // host / broker / config
   | 'host_already_running'
   | 'host_not_running'
   | 'config_invalid'
   | 'access_denied_tool'
   | 'approval_timeout'
+  // sharing with Codex CLI (core/codex)
+  | 'codex_login_exists'
+  | 'codex_write_failed'
   | 'invalid_params'
   | 'internal';
 

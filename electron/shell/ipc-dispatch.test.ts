@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../core/api/contract';
 import type { CallContext, Service } from '../core/api/service';
+import { sampleModelList, sampleUsage } from '../core/account/test-fixtures';
 import { KeybridgeError } from '../core/errors';
+import { sampleCodexStatus, sampleTools } from '../core/broker/tool-fixtures';
 import { dispatchRendererCall, statusForRenderer } from './ipc-dispatch';
 
 const ctx: CallContext = { transport: 'ipc' };
@@ -39,6 +41,22 @@ function recordingService(overrides: Partial<Service> = {}) {
     'auth.cancel': rec('auth.cancel', { cancelled: true }),
     'auth.openUrl': rec('auth.openUrl', status),
     'auth.logout': rec('auth.logout', { revoked: true }),
+    'models.list': rec('models.list', sampleModelList()),
+    'models.select': rec('models.select', sampleModelList('gpt-5.1')),
+    'usage.get': rec('usage.get', sampleUsage()),
+    'credentials.invalidate': rec('credentials.invalidate', {
+      accessToken: ACCESS_TOKEN,
+      tokenType: 'Bearer' as const,
+      expiresAt: '2030-01-01T00:00:00Z',
+      accountId: null,
+      planType: null,
+    }),
+    'tools.list': rec('tools.list', sampleTools()),
+    'tools.decide': rec('tools.decide', sampleTools()),
+    'tools.revoke': rec('tools.revoke', sampleTools()),
+    'codex.status': rec('codex.status', sampleCodexStatus()),
+    'codex.enable': rec('codex.enable', sampleCodexStatus(true)),
+    'codex.disable': rec('codex.disable', sampleCodexStatus()),
     onStatus: () => () => {},
     ...overrides,
   };

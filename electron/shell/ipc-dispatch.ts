@@ -5,7 +5,7 @@
  * `{code, message}` with the message redacted. Electron-free, so it is tested in plain Node; ipc.ts adds
  * the sender check and the channels.
  */
-import { methods, Status } from '../core/api/contract';
+import { events, methods, Status, type EventName } from '../core/api/contract';
 import { isRendererMethod } from '../core/api/bridge';
 import type { CallContext, Service } from '../core/api/service';
 import { asKeybridgeError, redact } from '../core/errors';
@@ -60,6 +60,12 @@ export async function dispatchRendererCall(
     return fail('internal', 'Keybridge answered with something unexpected. Try again, or restart Keybridge.');
   }
   return { ok: true, result: checked.data };
+}
+
+/** A renderer event (`tools.changed`, `codex.changed`) as it may be sent to the window: schema-checked. */
+export function eventForRenderer(name: EventName, payload: unknown): { name: EventName; payload: unknown } | undefined {
+  const checked = events[name].safeParse(payload);
+  return checked.success ? { name, payload: checked.data } : undefined;
 }
 
 /** A status event as it may be sent to the window: schema-checked, unknown fields dropped. */

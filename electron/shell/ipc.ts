@@ -9,7 +9,7 @@ import { ipcChannels } from '../core/api/bridge';
 import type { CallContext, Service } from '../core/api/service';
 import { redact } from '../core/errors';
 import { isAllowedExternalUrl } from './external-links';
-import { dispatchRendererCall, statusForRenderer, type InvokeEnvelope } from './ipc-dispatch';
+import { dispatchRendererCall, eventForRenderer, statusForRenderer, type InvokeEnvelope } from './ipc-dispatch';
 import type { AppWindow } from './popover';
 
 const CTX: CallContext = { transport: 'ipc' };
@@ -85,8 +85,18 @@ export function registerIpc(opts: IpcOptions): () => void {
     if (safe) contents.send(ipcChannels.status, safe);
   });
 
+  const unsubscribeEvents = opts.service.onEvent?.((e) => {
+    const w = opts.appWindow();
+    if (!w || w.window.isDestroyed()) return;
+    const contents = w.window.webContents;
+    if (!w.isOwnMainFrame(contents.mainFrame)) return;
+    const safe = eventForRenderer(e.name, e.payload);
+    if (safe) contents.send(ipcChannels.event, safe);
+  });
+
   return () => {
     unsubscribe();
+    unsubscribeEvents?.();
     ipcMain.removeHandler(ipcChannels.invoke);
     ipcMain.removeHandler(ipcChannels.openExternal);
   };

@@ -42,6 +42,16 @@ describe('trayTooltip and status line', () => {
     expect(trayTooltip(s('signedOut'))).toBe('Keybridge — signed out');
   });
 
+  it('adds the selected model to the tooltip when one is selected', () => {
+    expect(trayTooltip(s('signedIn', { account, selectedModel: 'gpt-5.1-codex' }))).toBe(
+      'Keybridge — ada@example.com · Plus · gpt-5.1-codex',
+    );
+    expect(trayTooltip(s('refreshing', { account, selectedModel: 'gpt-5.1-codex' }))).toBe(
+      'Keybridge — ada@example.com · Plus · gpt-5.1-codex',
+    );
+    expect(trayTooltip(s('signedOut', { selectedModel: 'gpt-5.1-codex' }))).toBe('Keybridge — signed out');
+  });
+
   it('says what to do when the session has ended', () => {
     expect(trayStatusLine(s('expired'))).toMatch(/sign in again/);
     expect(

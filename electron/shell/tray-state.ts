@@ -56,7 +56,7 @@ function who(status: Status): string {
   return plan ? `${email} · ${plan}` : email;
 }
 
-/** "Keybridge — ada@example.com · Plus", or "Keybridge — signed out". */
+/** "Keybridge — ada@example.com · Plus · gpt-5.1-codex" (with a selected model), or "… — signed out". */
 export function trayTooltip(status: Status | undefined): string {
   if (!status) return 'Keybridge — starting…';
   switch (status.state) {
@@ -66,7 +66,7 @@ export function trayTooltip(status: Status | undefined): string {
       return 'Keybridge — signing in…';
     case 'signedIn':
     case 'refreshing':
-      return `Keybridge — ${who(status)}`;
+      return `Keybridge — ${who(status)}${status.selectedModel ? ` · ${status.selectedModel}` : ''}`;
     case 'expired':
       return 'Keybridge — sign in again';
     case 'error':

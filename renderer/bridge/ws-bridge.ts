@@ -4,7 +4,7 @@
  * host answers with an HttpOnly session cookie, which every later (re)connection uses instead.
  */
 import type { Bridge, RendererMethod } from '../../electron/core/api/bridge';
-import type { ParamsOf, ResultOf, Status } from '../../electron/core/api/contract';
+import type { CodexStatus, ParamsOf, ResultOf, Status, ToolInfo } from '../../electron/core/api/contract';
 import { BridgeError, type ConnectionSource, type ConnectionState } from './types';
 
 export interface WsBridgeOptions {
@@ -61,6 +61,8 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   let nextId = 1;
   const inFlight = new Map<number, InFlight>();
   const statusListeners = new Set<(s: Status) => void>();
+  const toolsListeners = new Set<(tools: ToolInfo[]) => void>();
+  const codexListeners = new Set<(s: CodexStatus) => void>();
   const connectionListeners = new Set<(s: ConnectionState) => void>();
   const openWaiters = new Set<() => void>();
   let closed = false;
@@ -155,6 +157,15 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       for (const l of statusListeners) l(m.params as Status);
       return;
     }
+    if (m.method === 'tools.changed' && m.params && typeof m.params === 'object') {
+      const tools = (m.params as { tools?: unknown }).tools;
+      if (Array.isArray(tools)) for (const l of toolsListeners) l(tools as ToolInfo[]);
+      return;
+    }
+    if (m.method === 'codex.changed' && m.params && typeof m.params === 'object') {
+      for (const l of codexListeners) l(m.params as CodexStatus);
+      return;
+    }
     if (typeof m.id !== 'number') return;
     const call = inFlight.get(m.id);
     if (!call) return;
@@ -227,6 +238,26 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     cancelSignIn: () => call('auth.cancel'),
     openRedirectUrl: (url: string) => call('auth.openUrl', { url }),
     logout: () => call('auth.logout'),
+    listTools: () => call('tools.list'),
+    decideTool: (name: string, allow: boolean) => call('tools.decide', { name, allow }),
+    revokeTool: (name: string) => call('tools.revoke', { name }),
+    onTools(listener) {
+      toolsListeners.add(listener);
+      return () => toolsListeners.delete(listener);
+    },
+    codexStatus: () => call('codex.status'),
+    enableCodex: (opts?: { replaceExisting?: boolean }) =>
+      call('codex.enable', opts?.replaceExisting ? { replaceExisting: true } : undefined),
+    disableCodex: () => call('codex.disable'),
+    onCodex(listener) {
+      codexListeners.add(listener);
+      return () => codexListeners.delete(listener);
+    },
+    listModels: (opts?: { refresh?: boolean }) =>
+      call('models.list', opts?.refresh ? { refresh: true } : undefined),
+    selectModel: (slug: string) => call('models.select', { slug }),
+    getUsage: (opts?: { refresh?: boolean }) =>
+      call('usage.get', opts?.refresh ? { refresh: true } : undefined),
     openExternal,
     onStatus(listener) {
       statusListeners.add(listener);

@@ -99,6 +99,19 @@ const MAP: Record<ErrorCode, Entry> = {
     headline: 'Secure storage is not available',
     nextStep: 'Unlock your system keyring (or log in to your desktop session), then restart Keybridge.',
   },
+  chatgpt_unreachable: {
+    headline: 'ChatGPT could not be reached',
+    nextStep:
+      'Your session is fine. Keybridge shows what it saved last and asks again when you reopen this window.',
+  },
+  chatgpt_error: {
+    headline: 'ChatGPT answered with an error',
+    nextStep: 'This is usually on OpenAI’s side and passes. Try again in a few minutes.',
+  },
+  chatgpt_denied: {
+    headline: 'ChatGPT refused this account',
+    nextStep: 'Check that the subscription is active, then sign out and sign in again.',
+  },
   host_already_running: {
     headline: 'Keybridge is already running',
     nextStep: 'Use the window of the Keybridge that is already running, or quit it first.',
@@ -118,6 +131,15 @@ const MAP: Record<ErrorCode, Entry> = {
   approval_timeout: {
     headline: 'A tool’s request was not approved in time',
     nextStep: 'Run the tool again and approve it in Keybridge.',
+  },
+  codex_login_exists: {
+    headline: 'Codex CLI already has its own login',
+    nextStep:
+      'Keybridge will not overwrite it without asking. Confirm to replace it: the current login is kept as a backup and restored when you turn sharing off.',
+  },
+  codex_write_failed: {
+    headline: 'Keybridge could not write Codex CLI’s login file',
+    nextStep: 'Check that the Codex folder (CODEX_HOME, default ~/.codex) is yours and writable, then turn sharing on again.',
   },
   invalid_params: { headline: 'Keybridge did not understand that request', nextStep: 'Try again.' },
   internal: {

@@ -6,6 +6,8 @@ import { Problem } from '../components/Problem';
 import { planLabel } from '../lib/plan';
 import { formatAgo, formatRefreshesIn } from '../lib/time';
 import { useKb } from '../store';
+import { ModelsSection } from './ModelsSection';
+import { UsageSection } from './UsageSection';
 
 /** signedIn and refreshing: the account, the token's health, where it is stored, and sign-out. */
 export function SignedInView({ status }: { status: Status }) {
@@ -84,6 +86,9 @@ export function SignedInView({ status }: { status: Status }) {
           </dd>
         </div>
       </dl>
+
+      <UsageSection status={status} />
+      <ModelsSection status={status} />
 
       {status.lastError && <Problem error={status.lastError} />}
       <SignOut email={email} />

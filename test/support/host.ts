@@ -54,6 +54,9 @@ export async function makeHostEnv(
     KEYBRIDGE_CLIENT_ID: clientId,
     KEYBRIDGE_LOOPBACK_PORT: String(port),
     KEYBRIDGE_CIPHER: 'file-key',
+    // Never the real chatgpt.com from a test: nothing listens on the discard port, so requests fail at once.
+    // Tests of models and usage pass the stand-in's base (test/support/chatgpt-server.ts) in `extra`.
+    KEYBRIDGE_CHATGPT_BASE: 'http://127.0.0.1:9/backend-api',
     ...extra,
   };
   return { home, socket, env };

@@ -55,6 +55,8 @@ export interface OidcServerStats {
   codeGrants: number;
   /** Successful refresh_token grants. */
   refreshGrants: number;
+  /** performance.now() when the last refresh grant succeeded (0: none yet): for notification latency. */
+  lastRefreshGrantAt: number;
   /** Revocation requests answered 200. */
   revocations: number;
   /** Every POST to the token endpoint, faulted or not. */
@@ -139,6 +141,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
   const stats: OidcServerStats = {
     codeGrants: 0,
     refreshGrants: 0,
+    lastRefreshGrantAt: 0,
     revocations: 0,
     tokenRequests: 0,
     discoveryRequests: 0,
@@ -289,7 +292,10 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
   provider.on('grant.success', (ctx: { oidc: { params: { grant_type?: string } } }) => {
     const gt = ctx.oidc.params.grant_type;
     if (gt === 'authorization_code') stats.codeGrants += 1;
-    else if (gt === 'refresh_token') stats.refreshGrants += 1;
+    else if (gt === 'refresh_token') {
+      stats.refreshGrants += 1;
+      stats.lastRefreshGrantAt = performance.now();
+    }
   });
   provider.use(async (ctx, next) => {
     await next();

@@ -2,7 +2,7 @@
  * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
-import type { MethodName, ParamsOf, ResultOf, Status } from './contract';
+import type { CodexStatus, MethodName, ParamsOf, ResultOf, Status, ToolInfo } from './contract';
 
 export const rendererMethods = [
   'status.get',
@@ -10,6 +10,15 @@ export const rendererMethods = [
   'auth.cancel',
   'auth.openUrl',
   'auth.logout',
+  'models.list',
+  'models.select',
+  'usage.get',
+  'tools.list',
+  'tools.decide',
+  'tools.revoke',
+  'codex.status',
+  'codex.enable',
+  'codex.disable',
 ] as const;
 export type RendererMethod = (typeof rendererMethods)[number];
 
@@ -22,9 +31,23 @@ export interface Bridge {
   cancelSignIn(): Promise<ResultOf<'auth.cancel'>>;
   openRedirectUrl(url: string): Promise<ResultOf<'auth.openUrl'>>;
   logout(): Promise<ResultOf<'auth.logout'>>;
+  /** The account's models and the selected one; `refresh` asks the server now instead of the hourly cache. */
+  listModels(opts?: { refresh?: boolean }): Promise<ResultOf<'models.list'>>;
+  selectModel(slug: string): Promise<ResultOf<'models.select'>>;
+  getUsage(opts?: { refresh?: boolean }): Promise<ResultOf<'usage.get'>>;
   /** Opens the authorization URL or a known help link in the system browser (or a new tab). */
   openExternal(url: string): Promise<void>;
   onStatus(listener: (status: Status) => void): () => void;
+  /** Local tools: who asked, who is allowed, who waits for an answer (never a token). */
+  listTools(): Promise<ResultOf<'tools.list'>>;
+  decideTool(name: string, allow: boolean): Promise<ResultOf<'tools.decide'>>;
+  revokeTool(name: string): Promise<ResultOf<'tools.revoke'>>;
+  onTools(listener: (tools: ToolInfo[]) => void): () => void;
+  /** Sharing with Codex CLI. */
+  codexStatus(): Promise<ResultOf<'codex.status'>>;
+  enableCodex(opts?: { replaceExisting?: boolean }): Promise<ResultOf<'codex.enable'>>;
+  disableCodex(): Promise<ResultOf<'codex.disable'>>;
+  onCodex(listener: (status: CodexStatus) => void): () => void;
 }
 
 /** IPC channel names, one per method plus the event, declared once. */
@@ -32,6 +55,8 @@ export const ipcChannels = {
   invoke: 'keybridge:invoke',
   status: 'keybridge:status',
   openExternal: 'keybridge:open-external',
+  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`). */
+  event: 'keybridge:event',
 } as const;
 
 export function isRendererMethod(m: string): m is RendererMethod & MethodName {

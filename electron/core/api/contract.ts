@@ -69,11 +69,125 @@ export type Credentials = z.infer<typeof Credentials>;
 
 const Empty = z.object({}).strict().optional();
 
+/** One model the ChatGPT backend offers this account (`visibility == "list"`), in the contract's shape. */
+export const ModelInfo = z.object({
+  slug: z.string(),
+  displayName: z.string(),
+  description: z.string().optional(),
+  contextWindow: z.number().int().optional(),
+  reasoningLevels: z.array(z.string()).optional(),
+  /** Lower first: the list is sorted by it. */
+  priority: z.number(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** `models.list` / `models.select`: the account's visible models in priority order and the selected one. */
+export const ModelList = z.object({
+  models: z.array(ModelInfo),
+  /** The slug the user picked for this account, when it is in `models`. */
+  selected: z.string().nullable(),
+  /** RFC 3339: when the server last confirmed this list; null when it never has. */
+  fetchedAt: z.string().nullable(),
+  /** `server`: confirmed by the server during this run; `cache`: read from the data folder. */
+  source: z.enum(['server', 'cache']),
+  /** True when the server was asked and could not answer: the list may be out of date. */
+  stale: z.boolean(),
+  /** The plan the list belongs to. */
+  planType: z.string().nullable().optional(),
+  error: ErrorInfo.optional(),
+});
+export type ModelList = z.infer<typeof ModelList>;
+
+export const UsageWindow = z.object({
+  /** 0–100. */
+  usedPercent: z.number(),
+  /** The window's length: 18000 (5 hours), 604800 (a week). */
+  windowSeconds: z.number().optional(),
+  /** RFC 3339. */
+  resetsAt: z.string().optional(),
+});
+export type UsageWindow = z.infer<typeof UsageWindow>;
+
+/** `usage.get`: the 5-hour (primary) and weekly (secondary) windows, when the server reports them. */
+export const Usage = z.object({
+  primary: UsageWindow.optional(),
+  secondary: UsageWindow.optional(),
+  planType: z.string().nullable().optional(),
+  /** RFC 3339: when these numbers came from the server; null when they never did. */
+  fetchedAt: z.string().nullable(),
+  source: z.enum(['server', 'cache']),
+  error: ErrorInfo.optional(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/** A local tool as the user sees it in "Connected tools" (renderer `tools.list`). Names are what tools say. */
+export const ToolInfo = z.object({
+  name: z.string(),
+  /** null: never decided (a request may be pending). */
+  decision: z.enum(['allowed', 'denied']).nullable(),
+  /** True while a credential request of this tool waits for the user's answer. */
+  pending: z.boolean(),
+  /** RFC 3339: when the pending request gives up (-32004). */
+  pendingUntil: z.string().optional(),
+  decidedAt: z.string().optional(),
+  /** `user` (Allow/Deny/Revoke) or `policy` (allowed because the policy is `allow`). */
+  decidedBy: z.enum(['user', 'policy']).optional(),
+  lastUsedAt: z.string().optional(),
+  /** The caller's process id, where known. */
+  pid: z.number().int().optional(),
+  /** True when the OS told the pid (socket peer); false when the tool only said so itself (unverified). */
+  pidVerified: z.boolean().optional(),
+  executable: z.string().optional(),
+  /** Broker connections of this tool open now. */
+  connections: z.number().int(),
+});
+export type ToolInfo = z.infer<typeof ToolInfo>;
+
+/** Sharing with Codex CLI (PRODUCT.md §6). */
+export const CodexStatus = z.object({
+  enabled: z.boolean(),
+  /** `$CODEX_HOME/auth.json`. */
+  path: z.string(),
+  /** What is at `path` now: Keybridge's file, nothing, or a login Codex CLI made itself. */
+  file: z.enum(['ours', 'missing', 'foreign']),
+  /** RFC 3339: when Keybridge last wrote the file. */
+  lastWrittenAt: z.string().optional(),
+  /** Codex CLI's own earlier login, kept while sharing is on and restored when it is turned off. */
+  backupPath: z.string().optional(),
+  problem: ErrorInfo.optional(),
+});
+export type CodexStatus = z.infer<typeof CodexStatus>;
+
+/**
+ * Broker notification `credentials.changed` (topic `credentials`). `accessToken` only goes to tools that
+ * are allowed; `tokenSha256` (hex SHA-256 of the access token) lets every tool tell which token is current.
+ * After sign-out (or an expired session) `tokenSha256` and `expiresAt` are null.
+ */
+export const CredentialsChanged = z.object({
+  reason: z.enum(['signedIn', 'refreshed', 'signedOut', 'expired', 'approved', 'denied', 'revoked']),
+  expiresAt: z.string().nullable(),
+  tokenSha256: z.string().nullable(),
+  accessToken: z.string().optional(),
+  accountId: z.string().nullable().optional(),
+  /** This connection's tool: `allowed` (gets tokens), `denied`, or `undecided` (asks on its first request). */
+  access: z.enum(['allowed', 'denied', 'undecided']),
+});
+export type CredentialsChanged = z.infer<typeof CredentialsChanged>;
+
+/** Broker notification `approval.pending`: this tool's request waits for the user's answer until `until`. */
+export const ApprovalPending = z.object({ name: z.string(), until: z.string() });
+export type ApprovalPending = z.infer<typeof ApprovalPending>;
+
 export const methods = {
   hello: {
     params: z.object({
       protocol: z.number().int(),
-      client: z.object({ name: z.string().min(1).max(128), version: z.string().max(64).optional() }),
+      client: z.object({
+        name: z.string().min(1).max(128),
+        version: z.string().max(64).optional(),
+        /** The tool's own process id: shown to the user as unverified where the OS does not tell. */
+        pid: z.number().int().positive().optional(),
+      }),
     }),
     result: z.object({
       protocol: z.number().int(),
@@ -88,6 +202,38 @@ export const methods = {
       .optional(),
     result: Credentials,
   },
+  /**
+   * A tool got a 401 with the token whose hex SHA-256 is `tokenSha256`: refresh only if that token is still
+   * the current one (single-flight, so many tools reporting the same token cause one refresh), then return
+   * the current credentials.
+   */
+  'credentials.invalidate': {
+    params: z.object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/) }).strict(),
+    result: Credentials,
+  },
+  /** The tools that asked for credentials, with their decision, last use and any pending request. */
+  'tools.list': { params: Empty, result: z.array(ToolInfo) },
+  /** The user's answer for a tool (remembered); answers a pending request at once. Renderer only. */
+  'tools.decide': {
+    params: z.object({ name: z.string().min(1).max(128), allow: z.boolean() }).strict(),
+    result: z.array(ToolInfo),
+  },
+  /** Takes a tool's access away at once (its subscriptions stop getting tokens). Renderer only. */
+  'tools.revoke': {
+    params: z.object({ name: z.string().min(1).max(128) }).strict(),
+    result: z.array(ToolInfo),
+  },
+  'codex.status': { params: Empty, result: CodexStatus },
+  /**
+   * Turns sharing with Codex CLI on. A login Codex made itself is never overwritten unless
+   * `replaceExisting` (then it is backed up and restored on disable).
+   */
+  'codex.enable': {
+    params: z.object({ replaceExisting: z.boolean().optional() }).strict().optional(),
+    result: CodexStatus,
+  },
+  /** Turns sharing off: removes Keybridge's auth.json and restores Codex CLI's own login if one was kept. */
+  'codex.disable': { params: Empty, result: CodexStatus },
   'auth.login': {
     params: z.object({ noBrowser: z.boolean().optional() }).strict().optional(),
     result: z.object({ url: z.string(), redirectUri: z.string() }),
@@ -98,6 +244,24 @@ export const methods = {
   /** A redirect URL delivered by the OS (scheme), by `keybridge open-url` or pasted by the user. */
   'auth.openUrl': { params: z.object({ url: z.string().max(8192) }).strict(), result: Status },
   'auth.logout': { params: Empty, result: z.object({ revoked: z.boolean() }) },
+  /**
+   * The account's models (cached per account; asked of the server at sign-in, on a plan change, and when
+   * the cached list is older than an hour). `refresh` asks the server now.
+   */
+  'models.list': {
+    params: z.object({ refresh: z.boolean().optional() }).strict().optional(),
+    result: ModelList,
+  },
+  /** Selects (and persists) the default model for this account; the slug must be in `models.list`. */
+  'models.select': { params: z.object({ slug: z.string().min(1).max(200) }).strict(), result: ModelList },
+  /**
+   * The usage windows; asked of the server at most once a minute whoever asks. `refresh` (a person pressing
+   * "Try again") asks now.
+   */
+  'usage.get': {
+    params: z.object({ refresh: z.boolean().optional() }).strict().optional(),
+    result: Usage,
+  },
   /**
    * Broker only, answered by the transport itself (per-connection state): which notifications this
    * connection wants. The result lists the topics that will actually be delivered.
@@ -118,6 +282,8 @@ export type ResultOf<M extends MethodName> = z.infer<Methods[M]['result']>;
 
 export const events = {
   'status.changed': Status,
+  'tools.changed': z.object({ tools: z.array(ToolInfo) }),
+  'codex.changed': CodexStatus,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
@@ -143,6 +309,22 @@ export function isMethodName(name: string): name is MethodName {
 
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
-  broker: Object.keys(methods) as MethodName[],
-  renderer: ['status.get', 'auth.login', 'auth.cancel', 'auth.openUrl', 'auth.logout'] as MethodName[], // = bridge.ts rendererMethods
+  // Approving a tool is the user's decision: no tool may answer its own approval.
+  broker: (Object.keys(methods) as MethodName[]).filter((m) => m !== 'tools.decide' && m !== 'tools.revoke'),
+  renderer: [
+    'status.get',
+    'auth.login',
+    'auth.cancel',
+    'auth.openUrl',
+    'auth.logout',
+    'models.list',
+    'models.select',
+    'usage.get',
+    'tools.list',
+    'tools.decide',
+    'tools.revoke',
+    'codex.status',
+    'codex.enable',
+    'codex.disable',
+  ] as MethodName[], // = bridge.ts rendererMethods
 } as const;

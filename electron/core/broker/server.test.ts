@@ -60,8 +60,8 @@ describe('hello', () => {
     });
     conn.send(req(5, 'status.get'));
     expect(await conn.response(5)).toMatchObject({ result: { state: 'signedIn' } });
-    // The Service learns who is calling.
-    expect(service.calls.at(-1)).toEqual({
+    // The Service learns who is calling (and gets a way to ask the OS which process that is).
+    expect(service.calls.at(-1)).toMatchObject({
       method: 'status.get',
       params: undefined,
       ctx: { transport: 'broker', client: { name: 'my-tool', version: '1.2' } },

@@ -11,10 +11,11 @@ import net from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { grants, PROTOCOL_VERSION, RpcErrorCode, type Status } from '../api/contract';
-import type { CallContext, Service } from '../api/service';
+import type { BrokerNotice, CallContext, PeerInfo, Service } from '../api/service';
 import { KeybridgeError, redact } from '../errors';
 import { isNamedPipe } from '../paths';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
+import { socketPeer } from './peer';
 import {
   checkMethod,
   errorResponse,
@@ -28,8 +29,9 @@ import {
 } from './jsonrpc';
 
 export type Topic = 'status' | 'credentials';
-/** Topics that deliver notifications today. `credentials.changed` needs the token hash from the session. */
-const DELIVERED_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['status']);
+/** Topics that deliver notifications: `credentials` when the Service sends broker notices (tools-service.ts). */
+const STATUS_ONLY: ReadonlySet<Topic> = new Set<Topic>(['status']);
+const ALL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['status', 'credentials']);
 
 export interface BrokerOptions {
   socketPath: string;
@@ -67,11 +69,19 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   }
 
   const live = new Set<Connection>();
-  const ctx: BrokerContext = { service: opts.service, serverInfo: opts.serverInfo, log };
+  const ctx: BrokerContext = {
+    service: opts.service,
+    serverInfo: opts.serverInfo,
+    log,
+    topics: opts.service.onBrokerNotice ? ALL_TOPICS : STATUS_ONLY,
+  };
   const server = net.createServer((socket) => {
     const conn = new Connection(socket, ctx);
     live.add(conn);
-    socket.once('close', () => live.delete(conn));
+    socket.once('close', () => {
+      live.delete(conn);
+      if (conn.client) opts.service.brokerConnection?.(conn.client, false);
+    });
   });
   server.on('error', (e) => log(`broker: server error: ${(e as Error).message}`));
 
@@ -98,6 +108,14 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     return sent;
   };
   const stopStatus = opts.service.onStatus((status: Status) => broadcast('status.changed', status, 'status'));
+  // Per-connection notices: each connection gets its own params (only approved tools get a token).
+  const stopNotices = opts.service.onBrokerNotice?.((n: BrokerNotice) => {
+    for (const conn of live) {
+      if (!conn.client || (n.topic !== undefined && !conn.topics.has(n.topic))) continue;
+      const params = n.paramsFor(conn.client);
+      if (params !== undefined) conn.notify(n.method, params);
+    }
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -107,6 +125,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     close() {
       closing ??= (async () => {
         stopStatus();
+        stopNotices?.();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         for (const conn of live) conn.destroy();
         await closed;
@@ -128,11 +147,15 @@ interface BrokerContext {
   service: Service;
   serverInfo?: { name: string; version: string };
   log: (line: string) => void;
+  topics: ReadonlySet<Topic>;
 }
 
 class Connection {
   client: { name: string; version?: string } | undefined;
   readonly topics = new Set<Topic>();
+  /** The pid the tool said it has (hello); shown as unverified. */
+  private reportedPid: number | undefined;
+  private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
 
   constructor(
@@ -253,6 +276,8 @@ class Connection {
       p.client.version === undefined
         ? { name: p.client.name }
         : { name: p.client.name, version: p.client.version };
+    this.reportedPid = p.client.pid;
+    this.broker.service.brokerConnection?.(this.client, true);
     if (this.broker.serverInfo) return { protocol: PROTOCOL_VERSION, server: this.broker.serverInfo };
     return this.broker.service.hello(p, this.context());
   }
@@ -260,13 +285,19 @@ class Connection {
   /** Replaces this connection's subscriptions; answers with the topics that will be delivered. */
   private subscribe(p: { topics: Topic[] }): { topics: Topic[] } {
     this.topics.clear();
-    for (const t of p.topics) if (DELIVERED_TOPICS.has(t)) this.topics.add(t);
+    for (const t of p.topics) if (this.broker.topics.has(t)) this.topics.add(t);
     return { topics: [...this.topics] };
   }
 
   private context(): CallContext {
-    // Node exposes no peer credentials (SO_PEERCRED) for Unix sockets, so `pid` stays unset.
-    return { transport: 'broker', client: this.client };
+    // Node exposes no peer credentials (SO_PEERCRED) for Unix sockets: `peer` asks the OS another way (peer.ts),
+    // once per connection and only when needed (an approval prompt).
+    return {
+      transport: 'broker',
+      client: this.client,
+      reportedPid: this.reportedPid,
+      peer: () => (this.peerLookup ??= socketPeer(this.socket, this.reportedPid)),
+    };
   }
 
   private send(message: unknown): void {

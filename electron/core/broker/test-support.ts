@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials, Status } from '../api/contract';
 import type { CallContext, Service } from '../api/service';
+import { sampleModelList, sampleUsage } from '../account/test-fixtures';
 import { KeybridgeError } from '../errors';
+import { toolMethodStubs } from './tool-fixtures';
 
 export const ADA_STATUS: Status = {
   state: 'signedIn',
@@ -130,6 +132,26 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
       svc.setStatus(SIGNED_OUT);
       return { revoked: true };
     },
+    async 'models.list'(params, ctx) {
+      record('models.list', params, ctx);
+      return sampleModelList(svc.status.selectedModel ?? null);
+    },
+    async 'models.select'(params, ctx) {
+      record('models.select', params, ctx);
+      svc.setStatus({ ...svc.status, selectedModel: params.slug });
+      return sampleModelList(params.slug);
+    },
+    async 'usage.get'(params, ctx) {
+      record('usage.get', params, ctx);
+      return sampleUsage();
+    },
+    ...toolMethodStubs(record, () => ({
+      accessToken: TEST_ACCESS_TOKEN,
+      tokenType: 'Bearer',
+      expiresAt: svc.status.expiresAt ?? new Date().toISOString(),
+      accountId: svc.status.account?.accountId ?? null,
+      planType: svc.status.account?.planType ?? null,
+    })),
   };
   return svc;
 }

@@ -47,6 +47,24 @@ export type SessionState =
 
 const NETWORK_GRACE_MS = 5_000;
 
+/**
+ * The access token as the host hands it on (to tools through the broker, to Codex CLI's auth.json), announced
+ * after every change. Never the refresh token: it stays in the session and the vault.
+ */
+export interface SessionCredentials {
+  accessToken: string;
+  idToken?: string;
+  /** Epoch ms. */
+  expiresAt: number;
+  /** Epoch ms: when these tokens were obtained (sign-in or refresh). */
+  obtainedAt: number;
+  accountId: string | null;
+  planType: string | null;
+}
+
+export type CredentialsReason = 'restored' | 'signedIn' | 'refreshed' | 'signedOut' | 'expired';
+export type CredentialsListener = (credentials: SessionCredentials | null, reason: CredentialsReason) => void;
+
 export class Session implements SessionManager {
   private readonly auth: OAuthClient;
   private readonly vault: SessionVault;
@@ -69,6 +87,7 @@ export class Session implements SessionManager {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly listeners = new Set<(s: Status) => void>();
+  private readonly credentialListeners = new Set<CredentialsListener>();
 
   constructor(opts: SessionOptions) {
     this.auth = opts.auth;
@@ -99,6 +118,7 @@ export class Session implements SessionManager {
     this.account = accountFromTokens(stored);
     this.log(`session restored for ${this.account.email ?? 'unknown account'}`);
     this.schedule(refreshDelayMs(stored, this.now(), this.random));
+    this.emitCredentials('restored');
     this.emit();
   }
 
@@ -247,6 +267,7 @@ export class Session implements SessionManager {
         }
       : null;
     this.log(`refreshed; next expiry ${iso(next.expiresAt)}`);
+    this.emitCredentials('refreshed');
     this.schedule(refreshDelayMs(next, this.now(), this.random));
     return next;
   }
@@ -319,6 +340,7 @@ export class Session implements SessionManager {
     this.failures = 0;
     this.log(`signed in as ${this.account.email ?? 'unknown'} (${this.account.planType ?? 'unknown plan'})`);
     this.schedule(refreshDelayMs(stored, this.now(), this.random));
+    this.emitCredentials('signedIn');
     this.emit();
     // Signing in again replaced an older login: its refresh token is no longer ours to keep.
     if (previous && previous.refreshToken !== stored.refreshToken) {
@@ -367,6 +389,8 @@ export class Session implements SessionManager {
     this.ended = null;
     this.lastError = null;
     this.failures = 0;
+    // Tools hear it before the vault is wiped: from here on no token is handed out.
+    if (tokens) this.emitCredentials('signedOut');
     await this.vault.clear();
     this.log('signed out');
     this.emit();
@@ -379,12 +403,34 @@ export class Session implements SessionManager {
     return () => this.listeners.delete(listener);
   }
 
+  /** Every change of the access token: restored at start, signed in, refreshed; null on sign-out or expiry. */
+  onCredentials(listener: CredentialsListener): () => void {
+    this.credentialListeners.add(listener);
+    return () => this.credentialListeners.delete(listener);
+  }
+
+  /** The current access token (and id_token) without refreshing, or null when there is none. */
+  currentCredentials(): SessionCredentials | null {
+    const tokens = this.tokens;
+    if (!tokens) return null;
+    const account = this.account ?? accountFromTokens(tokens);
+    return {
+      accessToken: tokens.accessToken,
+      idToken: tokens.idToken,
+      expiresAt: tokens.expiresAt,
+      obtainedAt: tokens.obtainedAt,
+      accountId: account.accountId,
+      planType: account.planType,
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.clearTimer();
     this.attempt?.cancel();
     if (this.inFlight) await this.inFlight.catch(() => {});
     this.listeners.clear();
+    this.credentialListeners.clear();
   }
 
   private async endSession(kind: 'expired', err: KeybridgeError): Promise<void> {
@@ -394,6 +440,7 @@ export class Session implements SessionManager {
     this.account = null;
     this.lastError = null;
     this.ended = { kind, error: err.toJSON(), account };
+    this.emitCredentials('expired');
     try {
       await this.vault.clear();
     } catch (e) {
@@ -438,6 +485,18 @@ export class Session implements SessionManager {
       startedAt: iso(a.startedAt),
       expiresAt: iso(a.expiresAt),
     };
+  }
+
+  private emitCredentials(reason: CredentialsReason): void {
+    if (this.credentialListeners.size === 0) return;
+    const credentials = this.currentCredentials();
+    for (const l of this.credentialListeners) {
+      try {
+        l(credentials, reason);
+      } catch (e) {
+        this.log(`credentials listener failed: ${asKeybridgeError(e).message}`);
+      }
+    }
   }
 
   private emit(): void {

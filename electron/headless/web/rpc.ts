@@ -4,7 +4,7 @@
  * every result and status is re-parsed through the contract's schema on the way out: zod drops any field
  * the contract does not name, so nothing beyond Status (never a token) can reach the page.
  */
-import { grants, methods, Status, type MethodName } from '../../core/api/contract';
+import { events, grants, methods, Status, type EventName, type MethodName } from '../../core/api/contract';
 import type { CallContext, Service } from '../../core/api/service';
 import {
   checkMethod,
@@ -52,6 +52,12 @@ async function call(service: Service, method: string, params: unknown): Promise<
   if (!checked.success)
     throw new KeybridgeError('internal', `The host answered ${name} with an unexpected shape.`);
   return checked.data;
+}
+
+/** A renderer event (`tools.changed`, `codex.changed`) as a notification, schema-checked; null when it does not match. */
+export function eventNotification(name: EventName, payload: unknown): ReturnType<typeof notification> | null {
+  const checked = events[name].safeParse(payload);
+  return checked.success ? notification(name, checked.data) : null;
 }
 
 /** The `status.changed` notification, or null when the status does not match the contract. */

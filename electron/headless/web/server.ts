@@ -12,7 +12,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Service } from '../../core/api/service';
 import { KeybridgeError, redact } from '../../core/errors';
-import { handleRpcMessage, statusNotification } from './rpc';
+import { eventNotification, handleRpcMessage, statusNotification } from './rpc';
 import { isAllowedHost, isAllowedOrigin, SECURITY_HEADERS } from './security';
 import { WebAuth } from './session-auth';
 import { sendText, serveStatic } from './static-files';
@@ -162,10 +162,22 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
   });
 
+  // Tools and Codex sharing: what the UI shows changes without a status change.
+  const offEvents = service.onEvent?.((e) => {
+    const event = eventNotification(e.name, e.payload);
+    if (!event) {
+      log(`web ui: a ${e.name} event did not match the contract and was not sent`);
+      return;
+    }
+    const text = JSON.stringify(event);
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
   try {
     port = await listen(server, opts.port ?? 0);
   } catch (e) {
     offStatus();
+    offEvents?.();
     throw e;
   }
   const linkFor = (token: string) => `http://127.0.0.1:${port}/#token=${token}`;
@@ -180,6 +192,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     close() {
       closing ??= (async () => {
         offStatus();
+        offEvents?.();
         for (const ws of clients) ws.close(1001, 'Keybridge is stopping');
         const stopped = new Promise<void>((done) => server.close(() => done()));
         server.closeIdleConnections();

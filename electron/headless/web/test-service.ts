@@ -5,7 +5,9 @@
  */
 import type { MethodName, Status } from '../../core/api/contract';
 import type { CallContext, Service } from '../../core/api/service';
+import { sampleModelList, sampleUsage } from '../../core/account/test-fixtures';
 import { KeybridgeError } from '../../core/errors';
+import { toolMethodStubs } from '../../core/broker/tool-fixtures';
 
 export const SECRET_ACCESS_TOKEN = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhZGEifQ.c2VjcmV0LXNpZ25hdHVyZQ';
 
@@ -118,4 +120,35 @@ export class TestService implements Service {
     this.setStatus(statuses.signedOut());
     return { revoked: true };
   }
+  async 'models.list'(params: unknown, ctx: CallContext) {
+    this.record('models.list', params, ctx);
+    return sampleModelList(this.status.selectedModel ?? null);
+  }
+  async 'models.select'(params: { slug: string }, ctx: CallContext) {
+    this.record('models.select', params, ctx);
+    this.setStatus({ ...this.status, selectedModel: params.slug });
+    return sampleModelList(params.slug);
+  }
+  async 'usage.get'(params: unknown, ctx: CallContext) {
+    this.record('usage.get', params, ctx);
+    return sampleUsage();
+  }
+
+  private readonly tools = toolMethodStubs(
+    (method, params, ctx) => this.record(method, params, ctx),
+    () => ({
+      accessToken: SECRET_ACCESS_TOKEN,
+      tokenType: 'Bearer' as const,
+      expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      accountId: 'acc',
+      planType: 'plus',
+    }),
+  );
+  'credentials.invalidate': Service['credentials.invalidate'] = (p, c) => this.tools['credentials.invalidate'](p, c);
+  'tools.list': Service['tools.list'] = (p, c) => this.tools['tools.list'](p, c);
+  'tools.decide': Service['tools.decide'] = (p, c) => this.tools['tools.decide'](p, c);
+  'tools.revoke': Service['tools.revoke'] = (p, c) => this.tools['tools.revoke'](p, c);
+  'codex.status': Service['codex.status'] = (p, c) => this.tools['codex.status'](p, c);
+  'codex.enable': Service['codex.enable'] = (p, c) => this.tools['codex.enable'](p, c);
+  'codex.disable': Service['codex.disable'] = (p, c) => this.tools['codex.disable'](p, c);
 }

@@ -1,0 +1,78 @@
+/**
+ * An idle, signed-in host over a window (60 s; 10 s with --quick): how often its main thread wakes up, the CPU
+ * it burns and its memory, next to a bare Node process holding a Unix-socket server open over the same
+ * window (PRODUCT.md §7: an idle host wakes for nothing but its refresh timer — and an hour-long token has
+ * no refresh due in the window, so the goal is zero).
+ *
+ * Wake-ups are the main thread's context switches (/proc/PID/task/PID/status): an event loop asleep in
+ * epoll_wait with nothing to do has none. V8's own housekeeping after start-up (a memory-reducing GC some
+ * seconds after the last allocation) is let pass first: the window starts once the host has been quiet.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { procSample, sleep } from './lib.mjs';
+
+export async function benchIdle({ host, dir, windowMs, settleMaxMs }) {
+  const barePath = join(dir, 'bare.sock');
+  const bare = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(barePath)})`], {
+    stdio: 'ignore',
+  });
+  try {
+    // Settle: wait for 5 quiet seconds in a row on the host's main thread (bounded).
+    const settleUntil = Date.now() + settleMaxMs;
+    let quietSince = Date.now();
+    let last = mainSwitches(host.pid);
+    while (Date.now() < settleUntil && Date.now() - quietSince < 5000) {
+      await sleep(500);
+      const now = mainSwitches(host.pid);
+      if (now !== last) quietSince = Date.now();
+      last = now;
+    }
+    const h0 = procSample(host.pid);
+    const b0 = procSample(bare.pid);
+    await sleep(windowMs);
+    const h1 = procSample(host.pid);
+    const b1 = procSample(bare.pid);
+    const wakeHost = h1.threads[host.pid].switches - h0.threads[host.pid].switches;
+    const wakeBare = b1.threads[bare.pid].switches - b0.threads[bare.pid].switches;
+    const allHost = sumSwitches(h1) - sumSwitches(h0);
+    const allBare = sumSwitches(b1) - sumSwitches(b0);
+    const secs = Math.round(windowMs / 1000);
+    const cpuHost = h1.cpuMs - h0.cpuMs;
+    const cpuBare = b1.cpuMs - b0.cpuMs;
+    const mb = (b) => `${(b / 1024 / 1024).toFixed(1)} MB`;
+    return [
+      {
+        figure: `idle host, ${secs} s: main-thread wake-ups (all threads)`,
+        measured: `${wakeHost} (${allHost})`,
+        baseline: `bare node server ${wakeBare} (${allBare})`,
+        goal: '0 (no timer due)',
+        pass: wakeHost === 0,
+      },
+      {
+        figure: `idle host, ${secs} s: CPU time`,
+        measured: `${cpuHost.toFixed(0)} ms`,
+        baseline: `bare node server ${cpuBare.toFixed(0)} ms`,
+        goal: '≤ 10 ms (one 100 Hz tick)',
+        pass: cpuHost <= 10,
+      },
+      {
+        figure: 'host RSS, signed in and idle',
+        measured: mb(h1.rss),
+        baseline: `bare node server ${mb(b1.rss)}`,
+        ratio: h1.rss / b1.rss,
+        goal: '—',
+      },
+    ];
+  } finally {
+    bare.kill('SIGKILL');
+  }
+}
+
+function mainSwitches(pid) {
+  return procSample(pid).threads[pid]?.switches ?? 0;
+}
+
+function sumSwitches(sample) {
+  return Object.values(sample.threads).reduce((n, t) => n + t.switches, 0);
+}

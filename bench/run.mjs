@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: measures the performance figures of PRODUCT.md §7 and issue #6 in one run, each next to
+ * a baseline measured in the same run (machines are noisy; ratios travel better than milliseconds), prints
+ * a table and writes it to bench/RESULTS.md.
+ *
+ *   node bench/run.mjs [--quick] [--strict]
+ *     --quick   shorter windows (idle 10 s instead of 60 s, fewer runs): for a quick look, not for the README
+ *     --strict  exit 1 when a figure misses its goal (by default a bench reports, it does not gate)
+ *
+ * Needs the builds: dist/keybridge.cjs + dist/host.mjs (build:node), dist/renderer (vite build) and
+ * dist/bench/support.mjs (bench/build.mjs); `npm run bench` makes all three first.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { benchBroker } from './broker.mjs';
+import { benchColdStart } from './cold-start.mjs';
+import { benchExpiryBurst } from './expiry-burst.mjs';
+import { benchIdle } from './idle.mjs';
+import { ROOT, startSignedInHost, support } from './lib.mjs';
+import { benchRendererSize } from './renderer-size.mjs';
+
+const quick = process.argv.includes('--quick');
+const strict = process.argv.includes('--strict');
+const say = (line) => process.stderr.write(`bench: ${line}\n`);
+
+const rows = [];
+const started = Date.now();
+const load = loadavg()[0];
+
+rows.push(...benchRendererSize());
+
+const { startOidcServer } = await support();
+// Host A: an hour-long token (cold start, broker, idle). Host B: 65-second tokens, for the expiry burst; it
+// starts now so its token is inside the 60 s window by the time the burst runs.
+const shortOidc = await startOidcServer({ accessTokenTtlSeconds: 65 });
+const [hostA, hostB] = await Promise.all([
+  startSignedInHost({ ttlSeconds: 3600 }),
+  startSignedInHost({ oidc: shortOidc }),
+]);
+try {
+  say('cold start…');
+  rows.push(...(await benchColdStart({ env: hostA.env, runs: quick ? 15 : 30 })));
+  say('broker latency and throughput…');
+  rows.push(...(await benchBroker({ socket: hostA.socket, dir: hostA.home, durationMs: quick ? 1000 : 3000 })));
+  say('1,000 requests at expiry…');
+  rows.push(...(await benchExpiryBurst({ host: hostB, oidc: shortOidc })));
+  await hostB.stop();
+  say(`idle host (${quick ? 10 : 60} s)…`);
+  rows.push(
+    ...(await benchIdle({
+      host: hostA,
+      dir: hostA.home,
+      windowMs: quick ? 10_000 : 60_000,
+      settleMaxMs: quick ? 15_000 : 30_000,
+    })),
+  );
+} finally {
+  await hostA.stop();
+  await hostB.stop().catch(() => {});
+  await shortOidc.close();
+}
+
+const table = render(rows);
+const header = [
+  `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${load.toFixed(2)} at start;`,
+  `${quick ? 'quick run (--quick)' : 'full run'} of ${Math.round((Date.now() - started) / 1000)} s on ${new Date().toISOString().slice(0, 10)}.`,
+].join(' ');
+process.stdout.write(`\n${table}\n\n${header}\n`);
+const misses = rows.filter((r) => r.pass === false);
+if (!quick) {
+  writeFileSync(
+    join(ROOT, 'bench', 'RESULTS.md'),
+    `# Benchmark results\n\nThe last full run of \`npm run bench\` (written by bench/run.mjs).\n\n${table}\n\n${header}\n`,
+  );
+  say('wrote bench/RESULTS.md');
+}
+if (misses.length > 0) say(`${misses.length} figure(s) missed the goal: ${misses.map((m) => m.figure).join('; ')}`);
+process.exit(strict && misses.length > 0 ? 1 : 0);
+
+function render(list) {
+  const head = ['Figure', 'Measured', 'Baseline (same run)', 'Ratio', 'Goal', 'Result'];
+  const body = list.map((r) => [
+    r.figure,
+    r.measured,
+    r.baseline ?? '—',
+    r.ratio === undefined ? '—' : `${r.ratio.toFixed(2)}×`,
+    r.goal ?? '—',
+    r.pass === undefined ? 'info' : r.pass ? 'PASS' : 'MISS',
+  ]);
+  const lines = [head, head.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`);
+  return lines.join('\n');
+}

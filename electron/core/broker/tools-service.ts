@@ -1,0 +1,293 @@
+/**
+ * The part of the Service that concerns local tools: credentials behind tool approval, `credentials.invalidate`,
+ * the approval list (`tools.*`), sharing with Codex CLI (`codex.*`), and the notifications that tell every
+ * subscribed tool at once when the token changes, the session ends, or its access is revoked.
+ *
+ * Rules (PRODUCT.md §4):
+ * - A broker caller needs its client name approved before it gets a token (ApprovalGate). Calls from the
+ *   host itself (IPC, WebSocket) never reach credentials: the renderer is not granted them.
+ * - No token is served after sign-out or revocation: the check runs again after any await, so a request
+ *   that was in flight when the session ended or the tool was revoked fails too (-32001 / -32003).
+ * - `credentials.changed` carries `accessToken` only to tools whose name is recorded as allowed.
+ * - The refresh token never leaves the session.
+ */
+import { createHash } from 'node:crypto';
+import type { CodexStatus, Credentials, CredentialsChanged, ToolInfo } from '../api/contract';
+import type { BrokerNotice, CallContext, PeerInfo, Service, ServiceEvent } from '../api/service';
+import type { CodexSharing } from '../codex/sharing';
+import { KeybridgeError } from '../errors';
+import type { CredentialsListener, CredentialsReason, SessionCredentials } from '../session/session';
+import type { ApprovalChange, ApprovalGate } from './approvals';
+
+/** The session as the tools need it (core/session's Session fits). */
+export interface ToolsSession {
+  credentials(minTtlSeconds?: number): Promise<Credentials>;
+  /** Single-flight refresh. */
+  refresh(): Promise<unknown>;
+  currentCredentials(): SessionCredentials | null;
+  onCredentials(listener: CredentialsListener): () => void;
+}
+
+export interface ToolsServiceOptions {
+  session: ToolsSession;
+  gate: ApprovalGate;
+  /** Absent where sharing with Codex CLI is not set up (codex.* then say so). */
+  codex?: CodexSharing;
+  log?: (line: string) => void;
+}
+
+type ToolMethods =
+  | 'credentials.get'
+  | 'credentials.invalidate'
+  | 'tools.list'
+  | 'tools.decide'
+  | 'tools.revoke'
+  | 'codex.status'
+  | 'codex.enable'
+  | 'codex.disable';
+
+export type ToolsService = Pick<Service, ToolMethods> &
+  Required<Pick<Service, 'onBrokerNotice' | 'onEvent' | 'brokerConnection'>> & {
+    /** Stops following the session and the gate. */
+    close(): void;
+  };
+
+/** Hex SHA-256 of an access token: how tools and the host name a token without sending it. */
+export function tokenSha256(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest('hex');
+}
+
+/** tools.changed is sent at most this often (a burst of requests is one event). */
+const TOOLS_EVENT_DELAY_MS = 25;
+
+export function createToolsService(opts: ToolsServiceOptions): ToolsService {
+  const { session, gate, codex } = opts;
+  const noticeListeners = new Set<(n: BrokerNotice) => void>();
+  const eventListeners = new Set<(e: ServiceEvent) => void>();
+  let toolsTimer: NodeJS.Timeout | null = null;
+
+  const notice = (n: BrokerNotice) => {
+    for (const l of noticeListeners) l(n);
+  };
+  const event = (e: ServiceEvent) => {
+    for (const l of eventListeners) l(e);
+  };
+  const toolsChanged = () => {
+    if (toolsTimer || eventListeners.size === 0) return;
+    toolsTimer = setTimeout(() => {
+      toolsTimer = null;
+      event({ name: 'tools.changed', payload: { tools: gate.list() } });
+    }, TOOLS_EVENT_DELAY_MS);
+    toolsTimer.unref?.();
+  };
+
+  /** The credentials.changed params for one tool; `names` limits it to those tools. */
+  const credentialsNotice = (reason: CredentialsChanged['reason'], names?: ReadonlySet<string>): BrokerNotice => {
+    const creds = session.currentCredentials();
+    const base = {
+      reason,
+      expiresAt: creds ? new Date(creds.expiresAt).toISOString() : null,
+      tokenSha256: creds ? tokenSha256(creds.accessToken) : null,
+      accountId: creds ? creds.accountId : null,
+    };
+    return {
+      method: 'credentials.changed',
+      topic: 'credentials',
+      paramsFor(client) {
+        if (names && !names.has(client.name)) return undefined;
+        const access = gate.recordedAccess(client.name);
+        const params: CredentialsChanged =
+          access === 'allowed' && creds
+            ? { ...base, accessToken: creds.accessToken, access }
+            : { ...base, access };
+        return params;
+      },
+    };
+  };
+
+  const stopSession = session.onCredentials((_creds, reason: CredentialsReason) => {
+    // Restored at start: no tool is connected yet.
+    if (reason === 'restored') return;
+    notice(credentialsNotice(reason));
+  });
+
+  const stopGate = gate.onChange((change: ApprovalChange) => {
+    const only = new Set([change.name]);
+    switch (change.kind) {
+      case 'pending': {
+        const p = gate.pendingRequest(change.name);
+        if (p) {
+          notice({
+            method: 'approval.pending',
+            paramsFor: (client) =>
+              only.has(client.name) ? { name: change.name, until: new Date(p.until).toISOString() } : undefined,
+          });
+        }
+        break;
+      }
+      case 'decided':
+        if (change.by === 'user') notice(credentialsNotice(change.decision === 'allowed' ? 'approved' : 'denied', only));
+        break;
+      case 'revoked':
+        notice(credentialsNotice('revoked', only));
+        break;
+      case 'timedOut':
+      case 'used':
+        break;
+    }
+    toolsChanged();
+  });
+
+  const stopCodex = codex?.onChange((status) => event({ name: 'codex.changed', payload: status }));
+
+  /** The broker caller's tool name; undefined for the host's own transports. */
+  const toolOf = (ctx: CallContext): string | undefined =>
+    ctx.transport === 'broker' ? ctx.client?.name : undefined;
+
+  /** Not signed in: fail with the session's own error before asking anyone to approve anything. */
+  const requireSignedIn = async (minTtl?: number) => {
+    if (!session.currentCredentials()) await session.credentials(minTtl);
+  };
+
+  /** After any await: the tool must still be allowed and the session must still exist. */
+  const stillServed = (name: string | undefined, ctx: CallContext) => {
+    if (name !== undefined) {
+      if (gate.access(name) !== 'allowed') {
+        throw new KeybridgeError(
+          'access_denied_tool',
+          `"${name}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
+        );
+      }
+    }
+    if (!session.currentCredentials()) {
+      throw new KeybridgeError(
+        'not_signed_in',
+        'Signed out while the request was running. Sign in from the Keybridge tray or run `keybridge login`.',
+      );
+    }
+    if (name !== undefined) gate.touch(name, reportedPeer(ctx));
+  };
+
+  const requireCodex = (): CodexSharing => {
+    if (!codex) {
+      throw new KeybridgeError('internal', 'Sharing with Codex CLI is not available in this Keybridge.');
+    }
+    return codex;
+  };
+
+  return {
+    async 'credentials.get'(params, ctx) {
+      const name = toolOf(ctx);
+      if (name !== undefined) {
+        await requireSignedIn(params?.minTtlSeconds);
+        await gate.authorize(name, ctx.peer);
+      }
+      const creds = await session.credentials(params?.minTtlSeconds);
+      stillServed(name, ctx);
+      return creds;
+    },
+
+    async 'credentials.invalidate'(params, ctx) {
+      const name = toolOf(ctx);
+      await requireSignedIn();
+      if (name !== undefined) await gate.authorize(name, ctx.peer);
+      const current = session.currentCredentials();
+      if (current && tokenSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
+        opts.log?.(`tools: ${name ?? 'a caller'} reports the current token as rejected; refreshing`);
+        await session.refresh();
+      }
+      const creds = await session.credentials();
+      stillServed(name, ctx);
+      return creds;
+    },
+
+    async 'tools.list'(): Promise<ToolInfo[]> {
+      return gate.list();
+    },
+
+    async 'tools.decide'(params) {
+      await gate.decide(params.name, params.allow);
+      return gate.list();
+    },
+
+    async 'tools.revoke'(params) {
+      await gate.revoke(params.name);
+      return gate.list();
+    },
+
+    async 'codex.status'(): Promise<CodexStatus> {
+      return requireCodex().status();
+    },
+
+    async 'codex.enable'(params, ctx) {
+      const sharing = requireCodex();
+      // Enabling writes the token to a file any process of this user can read: a tool needs approval first.
+      const name = toolOf(ctx);
+      if (name !== undefined) await gate.authorize(name, ctx.peer);
+      return sharing.enable({ replaceExisting: params?.replaceExisting === true });
+    },
+
+    async 'codex.disable'() {
+      return requireCodex().disable();
+    },
+
+    onBrokerNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
+
+    onEvent(listener) {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
+    },
+
+    brokerConnection(client, open) {
+      if (open) gate.connectionOpened(client.name);
+      else gate.connectionClosed(client.name);
+      if (gate.isKnown(client.name)) toolsChanged();
+    },
+
+    close() {
+      stopSession();
+      stopGate();
+      stopCodex?.();
+      if (toolsTimer) clearTimeout(toolsTimer);
+      noticeListeners.clear();
+      eventListeners.clear();
+    },
+  };
+}
+
+function reportedPeer(ctx: CallContext): PeerInfo | undefined {
+  return ctx.reportedPid === undefined ? undefined : { pid: ctx.reportedPid, verified: false };
+}
+
+/**
+ * The tool methods of a Service: `tools` when the host set them up, else plain versions for a host without
+ * approval or Codex sharing (credentials straight from the session; `tools.*` and `codex.*` unavailable).
+ */
+export function toolHandlers(
+  session: { credentials(minTtlSeconds?: number): Promise<Credentials> },
+  tools?: ToolsService,
+): Omit<ToolsService, 'close'> {
+  if (tools) {
+    const { close: _close, ...methods } = tools;
+    return methods;
+  }
+  const unavailable = async (): Promise<never> => {
+    throw new KeybridgeError('internal', 'This host does not manage tools or Codex sharing.');
+  };
+  return {
+    'credentials.get': async (params) => session.credentials(params?.minTtlSeconds),
+    'credentials.invalidate': async () => session.credentials(),
+    'tools.list': async () => [],
+    'tools.decide': unavailable,
+    'tools.revoke': unavailable,
+    'codex.status': unavailable,
+    'codex.enable': unavailable,
+    'codex.disable': unavailable,
+    onBrokerNotice: () => () => undefined,
+    onEvent: () => () => undefined,
+    brokerConnection: () => undefined,
+  };
+}

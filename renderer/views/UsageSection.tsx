@@ -1,0 +1,105 @@
+import type { Status, UsageWindow } from '../../electron/core/api/contract';
+import { accountKey, USAGE_INTERVAL_MS } from '../account-slice';
+import { useNow } from '../components/hooks';
+import { troubleshoot } from '../lib/troubleshooting';
+import { formatAgo, formatResetsIn } from '../lib/time';
+import { formatUsed, usageTone, usageWindowLabel } from '../lib/usage';
+import { useKb } from '../store';
+import { useWhileVisible } from './account-hooks';
+import './account.css';
+
+/** The 5-hour and weekly usage windows as bars with their reset times (issue #4), asked for only while shown. */
+export function UsageSection({ status }: { status: Status }) {
+  const key = accountKey(status);
+  const usage = useKb((s) => (s.usageFor === key ? s.usage : null));
+  const loading = useKb((s) => s.usageLoading);
+  const callError = useKb((s) => (s.usageFor === key ? s.usageCallError : null));
+  const ensureUsage = useKb((s) => s.ensureUsage);
+  const loadUsage = useKb((s) => s.loadUsage);
+  const now = useNow(30_000);
+  useWhileVisible(() => key && ensureUsage(key), USAGE_INTERVAL_MS, [key]);
+  if (!key) return null;
+
+  const windows = [
+    usage?.primary && { which: 'primary' as const, w: usage.primary },
+    usage?.secondary && { which: 'secondary' as const, w: usage.secondary },
+  ].filter((x): x is { which: 'primary' | 'secondary'; w: UsageWindow } => !!x);
+  const problem = callError ?? usage?.error ?? null;
+  const updated = usage?.fetchedAt ? formatAgo(usage.fetchedAt, now) : null;
+
+  return (
+    <section className="panel" aria-labelledby="usage-title">
+      <div className="panel-head">
+        <h2 id="usage-title" className="panel-title">
+          Usage limits
+        </h2>
+        {updated && !problem && <span className="panel-meta">Updated {updated}</span>}
+      </div>
+
+      {windows.length > 0 && (
+        <ul className="usage-list">
+          {windows.map(({ which, w }) => (
+            <UsageBar key={which} label={usageWindowLabel(w.windowSeconds, which)} window={w} now={now} />
+          ))}
+        </ul>
+      )}
+
+      {usage === null && !problem && <p className="panel-note">{loading ? 'Loading usage…' : '\u00a0'}</p>}
+      {usage !== null && windows.length === 0 && !problem && (
+        <p className="panel-note">ChatGPT reports no usage limits for this account right now.</p>
+      )}
+      {problem && (
+        <p className="panel-note panel-note-warn" data-code={problem.code}>
+          {troubleshoot(problem).headline}.{' '}
+          {windows.length > 0 && updated
+            ? `Showing the numbers from ${updated}.`
+            : 'Usage limits are not available right now.'}{' '}
+          <button
+            type="button"
+            className="btn-link btn-link-inline"
+            onClick={() => void loadUsage(key, { refresh: true })}
+            disabled={loading}
+          >
+            {loading ? 'Trying…' : 'Try again'}
+          </button>
+        </p>
+      )}
+    </section>
+  );
+}
+
+function UsageBar({ label, window, now }: { label: string; window: UsageWindow; now: number }) {
+  const used = Math.min(100, Math.max(0, window.usedPercent));
+  const resets = formatResetsIn(window.resetsAt, now);
+  const id = `usage-${label.replace(/\W+/g, '-').toLowerCase()}`;
+  return (
+    <li className="usage">
+      <div className="usage-row">
+        <span id={id} className="usage-label">
+          {label}
+        </span>
+        <span className="usage-value">{formatUsed(used)}</span>
+      </div>
+      <div
+        className={`meter meter-${usageTone(used)}`}
+        role="meter"
+        aria-labelledby={id}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={Math.round(used)}
+        aria-valuetext={`${formatUsed(used)}${resets ? `, ${resets}` : ''}`}
+      >
+        <div className="meter-fill" style={{ width: `${used}%` }} />
+      </div>
+      {resets && (
+        <time className="usage-reset" dateTime={window.resetsAt}>
+          {capitalise(resets)}
+        </time>
+      )}
+    </li>
+  );
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
