@@ -53,7 +53,7 @@ try {
       host: hostA,
       dir: hostA.home,
       windowMs: quick ? 10_000 : 60_000,
-      settleMaxMs: quick ? 15_000 : 30_000,
+      settleMaxMs: quick ? 40_000 : 150_000,
     })),
   );
 } finally {

@@ -42,11 +42,14 @@ function findElectron(): { path: string } | { reason: string } {
 const BRIDGE_METHODS = [
   'cancelSignIn',
   'getStatus',
+  'getUsage',
+  'listModels',
   'login',
   'logout',
   'onStatus',
   'openExternal',
   'openRedirectUrl',
+  'selectModel',
 ];
 
 test.describe('desktop app in Electron', () => {

@@ -15,7 +15,8 @@ import { asKeybridgeError } from './core/errors';
 import { createHost, type Host } from './core/host';
 import { devServerUrl, type AppPage } from './shell/app-page';
 import { extractSchemeUrls, SCHEME, UrlInbox, wantsNoTray } from './shell/deep-links';
-import { confirmSignOut, showFatal, showProblem } from './shell/dialogs';
+import { createApprovalNotifier, type ApprovalNotifier } from './shell/approval-notifications';
+import { confirmReplaceCodexLogin, confirmSignOut, showFatal, showProblem } from './shell/dialogs';
 import { registerIpc } from './shell/ipc';
 import { registerSchemeHandler } from './shell/linux-desktop-file';
 import { createLog } from './shell/log';
@@ -41,6 +42,7 @@ interface Runtime {
   tray?: TrayController;
   appWindow?: AppWindow;
   disposeIpc?: () => void;
+  approvals?: ApprovalNotifier;
   status?: Status;
 }
 
@@ -151,7 +153,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   }
   if (!running()) return;
 
-  const host = createHost({ config, cipher, log });
+  // The desktop asks the user before a tool gets its first token (PRODUCT.md §4), unless configured otherwise.
+  const host = createHost({ config, cipher, log, defaultToolPolicy: 'ask' });
   rt.host = host;
   await host.start();
   if (!running()) return;
@@ -195,6 +198,22 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   rt.disposeIpc = registerIpc({ service, appWindow: () => rt.appWindow, log });
 
   rt.tray?.update(rt.status);
+  // Tools: a notification (and the window's prompt) for each pending approval; the tray's Codex toggle.
+  rt.approvals = createApprovalNotifier({
+    answer: (name, allow) =>
+      void service['tools.decide']({ name, allow }, CTX).catch((e) =>
+        log(`tools: could not record the answer (${asKeybridgeError(e).code})`),
+      ),
+    open: () => showWindow(),
+    log,
+  });
+  service.onEvent?.((e) => {
+    if (e.name === 'tools.changed') rt.approvals?.update(e.payload.tools);
+    else if (e.name === 'codex.changed') rt.tray?.setCodexSharing(e.payload.enabled);
+  });
+  void service['codex.status'](undefined, CTX)
+    .then((s) => rt.tray?.setCodexSharing(s.enabled))
+    .catch(() => undefined);
   void getStartAtLogin()
     .then((enabled) => rt.tray?.setStartAtLogin(enabled))
     .catch(() => undefined);
@@ -269,6 +288,9 @@ async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void
       case 'open':
         showWindow();
         break;
+      case 'toggleCodexSharing':
+        await setCodexSharing(checked === true);
+        break;
       case 'toggleStartAtLogin': {
         const enabled = checked === true;
         await setStartAtLogin(enabled);
@@ -284,6 +306,26 @@ async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void
     const err = asKeybridgeError(e);
     rt.log(`tray: ${action} failed (${err.code})`);
     await showProblem('That did not work.', err.message);
+  }
+}
+
+/** The tray's Codex toggle: a login Codex made itself is replaced only after the user confirms. */
+async function setCodexSharing(on: boolean): Promise<void> {
+  const service = rt.host?.service;
+  if (!service) return;
+  try {
+    const s = on ? await service['codex.enable'](undefined, CTX) : await service['codex.disable'](undefined, CTX);
+    rt.tray?.setCodexSharing(s.enabled);
+  } catch (e) {
+    const err = asKeybridgeError(e);
+    if (err.code !== 'codex_login_exists') throw err;
+    const status = await service['codex.status'](undefined, CTX);
+    if (await confirmReplaceCodexLogin(status.path)) {
+      const s = await service['codex.enable']({ replaceExisting: true }, CTX);
+      rt.tray?.setCodexSharing(s.enabled);
+    } else {
+      rt.tray?.setCodexSharing(false);
+    }
   }
 }
 
@@ -311,6 +353,8 @@ function withTimeout(work: Promise<unknown> | undefined, what: string): Promise<
 /** Stops answering tools first, then the session (its refresh timer), then frees the data folder. */
 async function shutdown(): Promise<void> {
   rt.disposeIpc?.();
+  rt.approvals?.dispose();
+  rt.approvals = undefined;
   rt.disposeIpc = undefined;
   rt.tray?.destroy();
   rt.tray = undefined;

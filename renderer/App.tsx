@@ -3,6 +3,7 @@ import type { Status } from '../electron/core/api/contract';
 import { Logo, Spinner } from './components/icons';
 import { announce, assertNever, statePill } from './lib/announce';
 import { useKb } from './store';
+import { ApprovalPrompt } from './views/ApprovalPrompt';
 import { ErrorView } from './views/ErrorView';
 import { ExpiredView } from './views/ExpiredView';
 import { SignedInView } from './views/SignedInView';
@@ -23,7 +24,10 @@ export function App() {
           {connection === 'unauthorized' ? (
             <LinkExpired />
           ) : status ? (
-            <StatusView status={status} />
+            <>
+              <ApprovalPrompt />
+              <StatusView status={status} />
+            </>
           ) : (
             <Connecting />
           )}

@@ -16,6 +16,7 @@ import {
   usageDue,
   type AccountSlice,
 } from './account-slice';
+import { isAllowedExternalUrl } from '../electron/shell/external-links';
 import type { UiBridge } from './bridge/types';
 
 const T0 = Date.parse('2030-01-01T12:00:00Z');
@@ -43,15 +44,21 @@ function harness() {
   const set = (p: Partial<AccountSlice>) => {
     state = { ...state, ...p };
   };
-  state = createAccountSlice(bridge, set, () => state, () => clock);
+  state = createAccountSlice(
+    bridge,
+    set,
+    () => state,
+    () => clock,
+  );
   return {
     calls,
     get: () => state,
     tick: (ms: number) => (clock += ms),
     now: () => clock,
     hold: (on: boolean) => (hold = on),
-    release: async () => {
-      while (pending.length) pending.shift()!();
+    /** Answers the held calls, oldest first (or newest first). */
+    release: async (newestFirst = false) => {
+      while (pending.length) (newestFirst ? pending.pop() : pending.shift())!();
       await new Promise((r) => setTimeout(r, 0));
     },
     setList: (l: ModelList) => (list = l),
@@ -102,29 +109,30 @@ describe('models policy', () => {
     h.tick(5 * 60_000);
     h.get().ensureModels('acc-1|plus');
     expect(h.calls).toEqual(['listModels']);
-    expect(
-      modelsDue({ ...h.get(), modelsAskedAt: h.now() - MODELS_MAX_AGE_MS }, 'acc-1|plus', h.now()),
-    ).toBe(true);
+    expect(modelsDue({ ...h.get(), modelsAskedAt: h.now() - MODELS_MAX_AGE_MS }, 'acc-1|plus', h.now())).toBe(
+      true,
+    );
   });
 
   it('drops the previous account’s list at once and ignores its late answer', async () => {
     const h = harness();
     await h.get().loadModels('acc-1|plus');
     expect(h.get().models?.planType).toBe('plus');
+
     h.hold(true);
-    const old = h.get().loadModels('acc-1|plus', { refresh: true });
-    // Meanwhile the user signed in with another account: its view must not show the first one's models.
-    h.hold(false);
-    expect(h.get().modelsLoading).toBe(true);
-    h.hold(true);
-    await h.release();
-    await old;
-    expect(h.get().modelsFor).toBe('acc-1|plus');
+    const slow = h.get().loadModels('acc-1|plus', { refresh: true });
+    // Meanwhile another account signs in: its view must not show the first one's models, even for a moment.
     h.setList({ ...sampleModelList(), planType: 'pro' });
-    await h.get().loadModels('acc-2|pro');
-    expect(h.get().models).toBeNull();
-    await h.release();
-    expect(h.get()).toMatchObject({ modelsFor: 'acc-2|pro', models: { planType: 'pro' } });
+    const fresh = h.get().loadModels('acc-2|pro');
+    expect(h.get()).toMatchObject({ models: null, modelsFor: 'acc-2|pro', modelsLoading: true });
+    await h.release(true); // the new account's answer first, the old one late
+    await Promise.all([slow, fresh]);
+    expect(h.get()).toMatchObject({
+      modelsFor: 'acc-2|pro',
+      modelsLoading: false,
+      models: { planType: 'pro' },
+    });
+    expect(h.calls).toEqual(['listModels', 'listModels:refresh', 'listModels']);
   });
 
   it('selects through the host and shows what the host answered', async () => {
@@ -173,5 +181,7 @@ describe('pricing link', () => {
     await h.get().openPricing();
     expect(h.calls).toEqual([`open:${PRICING_URL}`]);
     expect(PRICING_URL).toBe('https://openai.com/chatgpt/pricing/');
+    // The desktop shell opens only allow-listed links: this one must be among them.
+    expect(isAllowedExternalUrl(PRICING_URL, undefined)).toBe(true);
   });
 });

@@ -68,7 +68,7 @@ export type AccountData = {
 };
 
 export function modelsDue(s: AccountData, key: string, now: number): boolean {
-  if (s.modelsLoading) return false;
+  if (s.modelsLoading && s.modelsFor === key) return false;
   if (s.modelsFor !== key || s.models === null || s.modelsAskedAt === null) return true;
   const fetched = s.models.fetchedAt ? Date.parse(s.models.fetchedAt) : NaN;
   // Older than an hour by the list's own time, and not asked in the last hour either (the host may have
@@ -78,7 +78,7 @@ export function modelsDue(s: AccountData, key: string, now: number): boolean {
 }
 
 export function usageDue(s: AccountData, key: string, now: number): boolean {
-  if (s.usageLoading) return false;
+  if (s.usageLoading && s.usageFor === key) return false;
   if (s.usageFor !== key || s.usageAskedAt === null) return true;
   return now - s.usageAskedAt >= USAGE_INTERVAL_MS - SLACK_MS;
 }
@@ -105,6 +105,10 @@ export function createAccountSlice(
   get: () => AccountSlice,
   clock: () => number = Date.now,
 ): AccountSlice {
+  // Each load is numbered: only the latest one's answer is shown (an older one may belong to another
+  // account, or be overtaken by a refresh).
+  let modelsSeq = 0;
+  let usageSeq = 0;
   return {
     ...initialAccountState,
 
@@ -113,8 +117,9 @@ export function createAccountSlice(
     },
 
     async loadModels(key, opts = {}) {
-      if (get().modelsLoading) return;
       const switching = get().modelsFor !== key;
+      if (get().modelsLoading && !switching) return;
+      const seq = ++modelsSeq;
       set({
         modelsLoading: true,
         modelsAskedAt: clock(),
@@ -123,11 +128,11 @@ export function createAccountSlice(
       });
       try {
         const models = await bridge.listModels(opts.refresh ? { refresh: true } : undefined);
-        if (get().modelsFor === key) set({ models });
+        if (seq === modelsSeq) set({ models });
       } catch (e) {
-        if (get().modelsFor === key) set({ modelsCallError: errorInfo(e) });
+        if (seq === modelsSeq) set({ modelsCallError: errorInfo(e) });
       } finally {
-        set({ modelsLoading: false });
+        if (seq === modelsSeq) set({ modelsLoading: false });
       }
     },
 
@@ -149,8 +154,9 @@ export function createAccountSlice(
     },
 
     async loadUsage(key, opts = {}) {
-      if (get().usageLoading) return;
       const switching = get().usageFor !== key;
+      if (get().usageLoading && !switching) return;
+      const seq = ++usageSeq;
       set({
         usageLoading: true,
         usageAskedAt: clock(),
@@ -159,11 +165,11 @@ export function createAccountSlice(
       });
       try {
         const usage = await bridge.getUsage(opts.refresh ? { refresh: true } : undefined);
-        if (get().usageFor === key) set({ usage });
+        if (seq === usageSeq) set({ usage });
       } catch (e) {
-        if (get().usageFor === key) set({ usageCallError: errorInfo(e) });
+        if (seq === usageSeq) set({ usageCallError: errorInfo(e) });
       } finally {
-        set({ usageLoading: false });
+        if (seq === usageSeq) set({ usageLoading: false });
       }
     },
 

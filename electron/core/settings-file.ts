@@ -20,7 +20,7 @@ export class SettingsFile {
   private readonly home: string;
   private readonly log: (line: string) => void;
   private data: Record<string, unknown> = {};
-  private loaded = false;
+  private loading: Promise<void> | null = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(home: string, log: (line: string) => void = () => {}) {
@@ -29,10 +29,13 @@ export class SettingsFile {
     this.log = log;
   }
 
-  /** Reads the file once; later calls are no-ops. A missing file is an empty one. */
-  async load(): Promise<void> {
-    if (this.loaded) return;
-    this.loaded = true;
+  /** Reads the file once (every caller waits for that one read). A missing file is an empty one. */
+  load(): Promise<void> {
+    this.loading ??= this.read();
+    return this.loading;
+  }
+
+  private async read(): Promise<void> {
     let text: string;
     try {
       text = await fs.readFile(this.path, 'utf8');

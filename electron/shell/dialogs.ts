@@ -56,3 +56,20 @@ export async function showProblem(message: string, detail: string): Promise<void
 export function showFatal(message: string, detail: string): void {
   dialog.showErrorBox(`Keybridge — ${message}`, detail);
 }
+
+/** Codex CLI has its own login where sharing would write: replace it only if the user says so. */
+export async function confirmReplaceCodexLogin(path: string): Promise<boolean> {
+  const { response } = await dialog.showMessageBox({
+    type: 'question',
+    title: 'Share with Codex CLI',
+    message: 'Codex CLI already has its own login.',
+    detail:
+      `${path} holds a login Codex CLI made itself. Replace it with this Keybridge session? ` +
+      'Keybridge keeps the current file as a backup and puts it back when you turn sharing off.',
+    buttons: ['Replace and share', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    noLink: true,
+  });
+  return response === 0;
+}

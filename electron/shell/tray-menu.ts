@@ -5,7 +5,14 @@
 import type { Status } from '../core/api/contract';
 import { isSignedIn, trayStatusLine } from './tray-state';
 
-export type TrayAction = 'signIn' | 'cancelSignIn' | 'signOut' | 'open' | 'toggleStartAtLogin' | 'quit';
+export type TrayAction =
+  | 'signIn'
+  | 'cancelSignIn'
+  | 'signOut'
+  | 'open'
+  | 'toggleStartAtLogin'
+  | 'toggleCodexSharing'
+  | 'quit';
 
 export type TrayMenuItem =
   | { kind: 'status'; label: string }
@@ -19,6 +26,8 @@ export interface TrayMenuOptions {
   loginItemSupported: boolean;
   /** True while a tray action is running (sign-in starting, sign-out revoking): no second click meanwhile. */
   busy?: boolean;
+  /** Sharing with Codex CLI is on; undefined: not known yet (no entry). */
+  codexSharing?: boolean;
 }
 
 export function trayMenuModel(status: Status | undefined, opts: TrayMenuOptions): TrayMenuItem[] {
@@ -34,6 +43,17 @@ export function trayMenuModel(status: Status | undefined, opts: TrayMenuOptions)
   items.push(
     { kind: 'action', action: 'open', label: 'Open Keybridge', enabled: true },
     { kind: 'separator' },
+  );
+  if (opts.codexSharing !== undefined) {
+    items.push({
+      kind: 'checkbox',
+      action: 'toggleCodexSharing',
+      label: 'Share with Codex CLI',
+      checked: opts.codexSharing,
+      enabled: !opts.busy,
+    });
+  }
+  items.push(
     {
       kind: 'checkbox',
       action: 'toggleStartAtLogin',

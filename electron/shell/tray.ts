@@ -34,6 +34,7 @@ export interface TrayController {
   update(status: Status | undefined): void;
   setStartAtLogin(enabled: boolean): void;
   setBusy(busy: boolean): void;
+  setCodexSharing(enabled: boolean): void;
   /** The icon's screen bounds; empty on Linux, where the platform does not report them. */
   bounds(): Rectangle | undefined;
   destroy(): void;
@@ -76,6 +77,7 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
   let status: Status | undefined;
   let startAtLogin = false;
   let busy = false;
+  let codexSharing: boolean | undefined;
   let menu: Menu | undefined;
 
   const toTemplate = (item: TrayMenuItem): MenuItemConstructorOptions => {
@@ -106,6 +108,7 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
         openAtLogin: startAtLogin,
         loginItemSupported: opts.loginItemSupported,
         busy,
+        codexSharing,
       }).map(toTemplate),
     );
     if (process.platform !== 'darwin') tray.setContextMenu(menu);
@@ -134,6 +137,10 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
     },
     setBusy(next) {
       busy = next;
+      render();
+    },
+    setCodexSharing(enabled) {
+      codexSharing = enabled;
       render();
     },
     bounds() {

@@ -6,7 +6,9 @@ import { Problem } from '../components/Problem';
 import { planLabel } from '../lib/plan';
 import { formatAgo, formatRefreshesIn } from '../lib/time';
 import { useKb } from '../store';
+import { CodexSection } from './CodexSection';
 import { ModelsSection } from './ModelsSection';
+import { ToolsSection } from './ToolsSection';
 import { UsageSection } from './UsageSection';
 
 /** signedIn and refreshing: the account, the token's health, where it is stored, and sign-out. */
@@ -89,6 +91,8 @@ export function SignedInView({ status }: { status: Status }) {
 
       <UsageSection status={status} />
       <ModelsSection status={status} />
+      <ToolsSection />
+      <CodexSection />
 
       {status.lastError && <Problem error={status.lastError} />}
       <SignOut email={email} />

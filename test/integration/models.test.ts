@@ -79,7 +79,9 @@ describe('keybridge models and the broker agree', () => {
     expect(human.code).toBe(0);
     expect(human.stdout.trimEnd().split('\n')).toHaveLength(slugs.length);
     expect(human.stdout.split('\n')[0]).toMatch(new RegExp(`^  ${slugs[0]!.replace(/\./g, '\\.')}\\s+GPT-`));
-    expect(human.stderr).toMatch(new RegExp(`Plan: ${plan === 'pro' ? 'Pro' : 'Plus'} · ${slugs.length} models`));
+    expect(human.stderr).toMatch(
+      new RegExp(`Plan: ${plan === 'pro' ? 'Pro' : 'Plus'} · ${slugs.length} models`),
+    );
     expect(human.stderr).toMatch(/No default model selected/);
   });
 

@@ -54,7 +54,8 @@ export async function makeHostEnv(
     KEYBRIDGE_CLIENT_ID: clientId,
     KEYBRIDGE_LOOPBACK_PORT: String(port),
     KEYBRIDGE_CIPHER: 'file-key',
-    // Never the real chatgpt.com from a test: nothing listens on the discard port, so requests fail at once.
+    // Never the real chatgpt.com from a test: port 9 is one fetch refuses to connect to ("bad port"), so
+    // requests fail at once without a packet sent.
     // Tests of models and usage pass the stand-in's base (test/support/chatgpt-server.ts) in `extra`.
     KEYBRIDGE_CHATGPT_BASE: 'http://127.0.0.1:9/backend-api',
     ...extra,

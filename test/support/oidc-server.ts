@@ -14,6 +14,8 @@
  * - Refresh tokens are always issued and rotate on every use; replaying a used one answers `invalid_grant`
  *   and revokes the whole grant (like OpenAI's `refresh_token_reused`).
  * - `setTokenEndpointFault` makes POST /oauth/token fail on purpose (status, reset, hang) until cleared.
+ * - `setOffline(true)` stops listening (connections are refused, like a server that is down or a machine
+ *   that is offline) and `setOffline(false)` listens again on the same port, with every grant intact.
  */
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -73,6 +75,8 @@ export interface OidcServer {
   audience: string;
   stats: OidcServerStats;
   setTokenEndpointFault(fault: TokenEndpointFault): void;
+  /** true: stop listening and cut open connections; false: listen again on the same port. */
+  setOffline(offline: boolean): Promise<void>;
   /** Adds or changes an account (e.g. a plan change seen on the next refresh). */
   setAccount(login: string, account: OidcAccount): void;
   /** The claims this server puts in tokens for `login` (what tests should expect). */
@@ -314,6 +318,22 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     setTokenEndpointFault(f) {
       fault = f;
     },
+    async setOffline(offline) {
+      if (offline === !server.listening) return;
+      if (offline) {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(Number(new URL(issuer).port), '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    },
     setAccount(login, account) {
       accounts.set(login, account);
     },
@@ -321,7 +341,8 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
-        server.close(() => resolve());
+        if (!server.listening) resolve();
+        else server.close(() => resolve());
       }),
   };
 }

@@ -8,6 +8,7 @@ import type { OidcServer } from './oidc-server';
 
 export interface SignedInHost {
   h: HostEnv;
+  /** Replace it when a test restarts the host, so dispose() stops the running one. */
   host: RunningHost;
   /** Stops the host and removes its data folder. */
   dispose(): Promise<void>;
@@ -35,14 +36,16 @@ export async function startSignedInHost(
     await removeHome(h);
     throw e;
   }
-  return {
+  const s: SignedInHost = {
     h,
     host,
+    // The host in use now: a test may have restarted it.
     async dispose() {
-      await host.stop();
+      await s.host.stop();
       await removeHome(h);
     },
   };
+  return s;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -162,6 +162,27 @@ describe('models', () => {
     expect(again).toMatchObject({ source: 'server', stale: false });
   });
 
+  it('asks again at every sign-in, but a restored session keeps a saved list younger than an hour', async () => {
+    const { session, home } = await signedIn('ada');
+    const { svc } = service(session, home);
+    await svc.start();
+    await svc.listModels();
+    const before = { models: chat.stats.models, notModified: chat.stats.notModified };
+
+    await session.logout();
+    await signInOverHttp((await session.login()).url, 'ada');
+    await session.waitForSignIn();
+    await until('the sign-in fetch', () => (chat.stats.models > before.models ? true : undefined));
+    expect(chat.stats.notModified).toBe(before.notModified + 1);
+    expect(chat.requests.at(-1)?.ifNoneMatch).toMatch(/^".+"$/);
+
+    // The next start of the host with this session: nothing asked, the saved list is served.
+    const restarted = service(session, home).svc;
+    await restarted.start();
+    expect((await restarted.listModels()).models.map((m) => m.slug)).toEqual(PLUS_SLUGS);
+    expect(chat.stats.models).toBe(before.models + 1);
+  });
+
   it('gives a Plus and a Pro account their own lists', async () => {
     const ada = await signedIn('ada');
     const grace = await signedIn('grace');
@@ -198,6 +219,33 @@ describe('models', () => {
     } finally {
       oidc.setAccount('linus', { plan: 'plus', accountId: 'acc-linus', email: 'linus@example.com' });
     }
+  });
+
+  it('never forces a refresh of a token that is still valid, however short its life', async () => {
+    const shortOidc = await startOidcServer({ accessTokenTtlSeconds: 20 });
+    const shortChat = await startChatgptServer({ issuer: shortOidc.issuer });
+    cleanups.push(() => shortOidc.close());
+    cleanups.push(() => shortChat.close());
+    const dir = await mkdtemp(join(tmpdir(), 'kb-account-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const auth = createOAuthClient(providerFor(shortOidc.issuer, shortOidc.clientId));
+    const cipher = await createFileKeyCipher(dir);
+    const session = new Session({ auth, vault: new Vault({ dir, cipher }), storage: cipher.info });
+    cleanups.push(() => session.close());
+    await session.start();
+    await signInOverHttp((await session.login()).url, 'ada');
+    await session.waitForSignIn();
+    const svc = new AccountService({
+      session,
+      client: createChatgptClient({ baseUrl: shortChat.base, tokens: session, clientVersion: '0.1.0' }),
+      cache: new ModelCache(dir),
+      settings: new SettingsFile(dir),
+    });
+    cleanups.push(() => svc.close());
+    await svc.start();
+    expect((await svc.listModels()).models.length).toBeGreaterThan(0);
+    await svc.usage();
+    expect(shortOidc.stats.refreshGrants).toBe(0);
   });
 
   it('on a 401 refreshes the session exactly once and retries exactly once', async () => {
@@ -263,7 +311,12 @@ describe('models', () => {
     clock.offset = 3 * HOUR;
     const list = await svc.listModels();
     expect(list.models).toEqual(saved.models);
-    expect(list).toMatchObject({ stale: true, source: 'cache', fetchedAt: saved.fetchedAt, planType: 'plus' });
+    expect(list).toMatchObject({
+      stale: true,
+      source: 'cache',
+      fetchedAt: saved.fetchedAt,
+      planType: 'plus',
+    });
     expect(list.error).toMatchObject({ code: 'chatgpt_unreachable' });
     expect(list.error!.message).toMatch(/ECONNREFUSED|could not be reached/);
 

@@ -3,7 +3,8 @@
  * the model the user selected, and its usage windows.
  *
  * When the server is asked:
- * - models: at sign-in and when the plan changes (from the session's status events), and when someone asks
+ * - models: at sign-in and when the plan changes (from the session's status events; a session restored at
+ *   start-up keeps a saved list younger than an hour), and when someone asks
  *   (UI, CLI, a tool) and the list is older than an hour — or asks explicitly with `refresh`. A failed
  *   attempt is not repeated for a minute unless asked explicitly. Never on a timer.
  * - usage: only when someone asks, and at most once a minute whoever asks (the UI asks when its window is
@@ -44,8 +45,8 @@ const SelectedModels = z.record(z.string(), z.string());
 
 interface ModelsState {
   accountId: string;
-  /** Disk read done. */
-  loaded: boolean;
+  /** The one read of the saved list (every caller waits for it). */
+  loaded: Promise<void> | null;
   entry: CachedModels | null;
   /** The server sent or confirmed `entry` during this run. */
   confirmed: boolean;
@@ -110,8 +111,9 @@ export class AccountService {
   /** Loads the settings and follows the session: a sign-in or a plan change asks for the model list. */
   async start(): Promise<void> {
     await this.settings.load();
-    this.offSession = this.session.onChange((status) => this.onSessionChange(status));
-    this.onSessionChange(this.session.status());
+    this.offSession = this.session.onChange((status) => this.onSessionChange(status, false));
+    // A session restored from the vault: the saved list is served while it is younger than an hour.
+    this.onSessionChange(this.session.status(), true);
   }
 
   async close(): Promise<void> {
@@ -218,7 +220,7 @@ export class AccountService {
 
   // ---- internals ----
 
-  private onSessionChange(status: Status): void {
+  private onSessionChange(status: Status, restored: boolean): void {
     if (this.closed) return;
     const account = accountOf(status);
     if (!account) {
@@ -233,8 +235,9 @@ export class AccountService {
     const planChanged = this.lastSeen?.split('\n')[0] === account.accountId;
     this.lastSeen = key;
     if (planChanged) this.usageState = null;
-    // Sign-in (or a restored session) and plan changes: have the list ready before anyone asks.
-    this.listModels().catch((e) => this.log(`models: ${asKeybridgeError(e).message}`));
+    // A sign-in asks the server (with the saved list's ETag, so an unchanged list costs a 304); a plan change
+    // does too, since the saved list is for the old plan. Either way the list is ready before anyone asks.
+    this.listModels({ refresh: !restored }).catch((e) => this.log(`models: ${asKeybridgeError(e).message}`));
   }
 
   private requireAccount(): CurrentAccount {
@@ -253,7 +256,7 @@ export class AccountService {
     if (!state) {
       state = {
         accountId,
-        loaded: false,
+        loaded: null,
         entry: null,
         confirmed: false,
         stale: false,
@@ -264,13 +267,13 @@ export class AccountService {
       };
       this.models.set(accountId, state);
     }
-    if (!state.loaded) {
-      state.loaded = true;
-      const entry = await this.cache.read(accountId);
+    const s = state;
+    s.loaded ??= this.cache.read(accountId).then((entry) => {
       // A fetch may have finished while the disk was read: the newer list wins.
-      if (entry && !state.entry) state.entry = entry;
-    }
-    return state;
+      if (entry && !s.entry) s.entry = entry;
+    });
+    await s.loaded;
+    return s;
   }
 
   private needsFetch(state: ModelsState, account: CurrentAccount, refresh: boolean): boolean {

@@ -40,8 +40,11 @@ export interface ChatgptClient {
   usage(signal?: AbortSignal, now?: number): Promise<ParsedUsage>;
 }
 
-/** A token that expires within this many seconds is refreshed before it is sent. */
-const MIN_TTL_SECONDS = 60;
+/**
+ * Any unexpired token will do for one GET: asking for more lifetime would make a model-list fetch force a
+ * refresh the session's own timer had not yet planned (a 401 still gets its one refresh and retry).
+ */
+const MIN_TTL_SECONDS = 0;
 const MAX_BODY_CHARS = 4 * 1024 * 1024;
 
 export function createChatgptClient(opts: ChatgptClientOptions): ChatgptClient {
@@ -50,7 +53,12 @@ export function createChatgptClient(opts: ChatgptClientOptions): ChatgptClient {
   const log = (line: string) => opts.log?.(redact(line));
   const base = opts.baseUrl.replace(/\/+$/, '');
 
-  async function once(url: string, creds: Credentials, headers: Record<string, string>, signal?: AbortSignal) {
+  async function once(
+    url: string,
+    creds: Credentials,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+  ) {
     const h: Record<string, string> = {
       accept: 'application/json',
       authorization: `Bearer ${creds.accessToken}`,
@@ -201,6 +209,7 @@ function serverDetail(text: string): string {
 function networkDetail(e: unknown): string {
   const cause = (e as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
   if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string' && cause.message) return cause.message;
   return e instanceof Error ? e.message : 'network error';
 }
 

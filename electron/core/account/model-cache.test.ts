@@ -36,7 +36,10 @@ describe('ModelCache', () => {
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       expect((await stat(join(home, 'cache'))).mode & 0o777).toBe(0o700);
     }
-    expect((await readdir(join(home, 'cache'))).sort()).toEqual(['models-acc-ada.json', 'models-acc-bob.json']);
+    expect((await readdir(join(home, 'cache'))).sort()).toEqual([
+      'models-acc-ada.json',
+      'models-acc-bob.json',
+    ]);
   });
 
   it('ignores a damaged file or one written for another account', async () => {

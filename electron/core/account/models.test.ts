@@ -18,7 +18,13 @@ describe('visibleModels', () => {
 
   it('shows a Pro account its extra models and still hides the hidden ones', () => {
     const slugs = visibleModels({ models: DEFAULT_MODELS.pro }).map((m) => m.slug);
-    expect(slugs).toEqual(['gpt-5.1-codex-max', 'gpt-5.1-codex', 'gpt-5.1', 'gpt-5.1-codex-mini', 'gpt-5-pro']);
+    expect(slugs).toEqual([
+      'gpt-5.1-codex-max',
+      'gpt-5.1-codex',
+      'gpt-5.1',
+      'gpt-5.1-codex-mini',
+      'gpt-5-pro',
+    ]);
     expect(slugs).not.toContain('codex-auto-review');
     expect(slugs).not.toContain('gpt-5-codex');
   });

@@ -11,10 +11,7 @@ import { z } from 'zod';
 import type { ModelInfo } from '../api/contract';
 
 /** `supported_reasoning_levels` is a list of `{effort, description}` presets; plain strings are accepted too. */
-const ReasoningLevel = z.union([
-  z.string(),
-  z.looseObject({ effort: z.string() }),
-]);
+const ReasoningLevel = z.union([z.string(), z.looseObject({ effort: z.string() })]);
 
 /** One entry as the server sends it. Only `slug` is required. */
 export const ServerModel = z.looseObject({

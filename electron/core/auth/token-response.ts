@@ -11,12 +11,24 @@ import { parseRetryAfter } from './http';
 /** When a token response has no expires_in and the access token carries no readable `exp`. */
 const FALLBACK_LIFETIME_MS = 60 * 60 * 1000;
 
-function jwtExpMs(token: string): number | undefined {
+/**
+ * When a JWT access token expires, in the local clock. `exp` is in the server's clock, which may be minutes
+ * off ours: with `iat` too, the lifetime (exp − iat) counted from now is used when it is sooner, so a server
+ * clock running ahead can never make a token look longer-lived than it is.
+ */
+function jwtExpiresAt(token: string, now: number): number | undefined {
   const part = token.split('.')[1];
   if (!part) return undefined;
   try {
-    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof payload.exp === 'number' ? payload.exp * 1000 : undefined;
+    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+      iat?: unknown;
+    };
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return undefined;
+    const exp = payload.exp * 1000;
+    const iat =
+      typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat * 1000 : undefined;
+    return iat !== undefined && exp > iat ? Math.min(exp, now + (exp - iat)) : exp;
   } catch {
     return undefined;
   }
@@ -48,7 +60,7 @@ export function toTokenSet(
   const expiresAt =
     typeof body.expires_in === 'number'
       ? now + body.expires_in * 1000
-      : (jwtExpMs(body.access_token) ?? now + FALLBACK_LIFETIME_MS);
+      : (jwtExpiresAt(body.access_token, now) ?? now + FALLBACK_LIFETIME_MS);
   return {
     accessToken: body.access_token,
     ...(refreshToken ? { refreshToken } : {}),

@@ -105,10 +105,18 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
     };
   };
 
+  /**
+   * Notices that end access go out after the current microtasks: a request whose check passed just before the
+   * session ended (or the tool was revoked) is answered first, so on the wire no token ever follows the notice
+   * (and every request checked after the change is refused).
+   */
+  const afterPendingAnswers = (send: () => void) => setImmediate(send);
+
   const stopSession = session.onCredentials((_creds, reason: CredentialsReason) => {
     // Restored at start: no tool is connected yet.
     if (reason === 'restored') return;
-    notice(credentialsNotice(reason));
+    if (reason === 'signedOut' || reason === 'expired') afterPendingAnswers(() => notice(credentialsNotice(reason)));
+    else notice(credentialsNotice(reason));
   });
 
   const stopGate = gate.onChange((change: ApprovalChange) => {
@@ -126,10 +134,11 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
         break;
       }
       case 'decided':
-        if (change.by === 'user') notice(credentialsNotice(change.decision === 'allowed' ? 'approved' : 'denied', only));
+        if (change.by === 'user' && change.decision === 'allowed') notice(credentialsNotice('approved', only));
+        else if (change.by === 'user') afterPendingAnswers(() => notice(credentialsNotice('denied', only)));
         break;
       case 'revoked':
-        notice(credentialsNotice('revoked', only));
+        afterPendingAnswers(() => notice(credentialsNotice('revoked', only)));
         break;
       case 'timedOut':
       case 'used':

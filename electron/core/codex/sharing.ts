@@ -131,6 +131,8 @@ export class CodexSharing {
         const backupPath = `${path}.keybridge-backup-${stamp(this.now())}`;
         await writeFileAtomic(backupPath, current.bytes, 0o600);
         this.state.backupPath = backupPath;
+        // Kept safe in the backup; the user chose to replace it.
+        await removeFile(path);
         this.log(`codex: kept Codex CLI's own login as ${backupPath}`);
       }
       this.state.enabled = true;

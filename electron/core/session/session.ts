@@ -84,6 +84,8 @@ export class Session implements SessionManager {
   /** A problem worth showing that does not change the state (offline, a failed sign-in attempt). */
   private lastError: ErrorInfo | null = null;
   private failures = 0;
+  /** When the retry after a failed refresh is due (epoch ms); 0 when no backoff is running. */
+  private retryAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly listeners = new Set<(s: Status) => void>();
@@ -177,7 +179,12 @@ export class Session implements SessionManager {
     let tokens = this.tokens;
     if (!tokens) throw this.notSignedIn();
     const minTtlMs = (minTtlSeconds ?? this.defaultMinTtl) * 1000;
-    if (tokens.expiresAt - this.now() < minTtlMs) {
+    const now = this.now();
+    // During the backoff after a failed refresh, a token that is still good is handed out as it is: every tool
+    // asking the server again would undo the backoff (and a server's Retry-After). One that has run out is
+    // still refreshed on demand, since the tool cannot work without it.
+    const backingOff = now < this.retryAt && tokens.expiresAt - now > NETWORK_GRACE_MS;
+    if (tokens.expiresAt - now < minTtlMs && !backingOff) {
       try {
         tokens = await this.refresh();
       } catch (e) {
@@ -234,6 +241,7 @@ export class Session implements SessionManager {
         message: `Could not refresh the session (${err.message}). Keeping it and retrying in ${Math.ceil(delay / 1000)} s.`,
       };
       this.log(`refresh failed (attempt ${this.failures}), retrying in ${delay} ms: ${err.message}`);
+      this.retryAt = this.now() + delay;
       this.schedule(delay);
       throw new KeybridgeError('refresh_failed', this.lastError.message, { cause: err, retryable: true });
     }
@@ -260,6 +268,7 @@ export class Session implements SessionManager {
     if (account.planType !== this.account?.planType) this.log(`plan is now ${account.planType ?? 'unknown'}`);
     this.account = account;
     this.failures = 0;
+    this.retryAt = 0;
     this.lastError = saveError
       ? {
           code: 'vault_write_failed',
@@ -338,6 +347,7 @@ export class Session implements SessionManager {
     this.ended = null;
     this.lastError = null;
     this.failures = 0;
+    this.retryAt = 0;
     this.log(`signed in as ${this.account.email ?? 'unknown'} (${this.account.planType ?? 'unknown plan'})`);
     this.schedule(refreshDelayMs(stored, this.now(), this.random));
     this.emitCredentials('signedIn');
@@ -389,6 +399,7 @@ export class Session implements SessionManager {
     this.ended = null;
     this.lastError = null;
     this.failures = 0;
+    this.retryAt = 0;
     // Tools hear it before the vault is wiped: from here on no token is handed out.
     if (tokens) this.emitCredentials('signedOut');
     await this.vault.clear();
