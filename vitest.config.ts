@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -8,6 +8,8 @@ export default defineConfig({
       'renderer/**/*.test.{ts,tsx}',
       'test/**/*.test.ts',
     ],
+    // The long hardening tests (kill -9, fuzzing, idle wake-ups) run with `npm run test:stress`.
+    exclude: [...configDefaults.exclude, 'test/stress/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests start real servers, Chromium and child processes: keep the 2-core machine calm.

@@ -10,8 +10,12 @@ import { closedLoop } from './broker-load.mjs';
 import { ROOT, percentile } from './lib.mjs';
 
 const HELLO =
-  JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'hello', params: { protocol: 1, client: { name: 'bench' } } }) +
-  '\n';
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'hello',
+    params: { protocol: 1, client: { name: 'bench' } },
+  }) + '\n';
 const CREDENTIALS = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'credentials.get' }) + '\n';
 
 export async function benchBroker({ socket, dir, durationMs, clientCounts = [1, 64, 256] }) {
@@ -24,9 +28,19 @@ export async function benchBroker({ socket, dir, durationMs, clientCounts = [1, 
   try {
     for (const clients of clientCounts) {
       // Interleave: echo, broker, echo, broker (half the duration each), so drift hits both.
-      const e1 = await closedLoop({ path: echoPath, clients, request: CREDENTIALS, durationMs: durationMs / 2 });
+      const e1 = await closedLoop({
+        path: echoPath,
+        clients,
+        request: CREDENTIALS,
+        durationMs: durationMs / 2,
+      });
       const b1 = await runBroker(socket, clients, durationMs / 2);
-      const e2 = await closedLoop({ path: echoPath, clients, request: CREDENTIALS, durationMs: durationMs / 2 });
+      const e2 = await closedLoop({
+        path: echoPath,
+        clients,
+        request: CREDENTIALS,
+        durationMs: durationMs / 2,
+      });
       const b2 = await runBroker(socket, clients, durationMs / 2);
       const e = merge(e1, e2);
       const b = merge(b1, b2);

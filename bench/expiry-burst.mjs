@@ -8,8 +8,12 @@ import net from 'node:net';
 import { sleep, support } from './lib.mjs';
 
 const HELLO =
-  JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'hello', params: { protocol: 1, client: { name: 'burst' } } }) +
-  '\n';
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'hello',
+    params: { protocol: 1, client: { name: 'burst' } },
+  }) + '\n';
 const CREDENTIALS = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'credentials.get' }) + '\n';
 
 /** `host` signed in at `oidc` with 65-second tokens. */

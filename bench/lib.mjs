@@ -50,7 +50,13 @@ export function runCli(env, args, { onStdout } = {}) {
  * Starts an oidc server (unless given one), a host in a fresh data folder, and signs it in over HTTP.
  * Returns {oidc, env, socket, home, pid, output(), stop()}.
  */
-export async function startSignedInHost({ oidc, ttlSeconds = 3600, login = 'bench@example.com' } = {}) {
+export async function startSignedInHost({
+  oidc,
+  ttlSeconds = 3600,
+  login = 'bench@example.com',
+  env: extraEnv = {},
+  nodeArgs = [],
+} = {}) {
   const { startOidcServer, signInOverHttp } = await support();
   const ownOidc = !oidc;
   oidc ??= await startOidcServer({ accessTokenTtlSeconds: ttlSeconds });
@@ -65,8 +71,15 @@ export async function startSignedInHost({ oidc, ttlSeconds = 3600, login = 'benc
     KEYBRIDGE_CLIENT_ID: oidc.clientId,
     KEYBRIDGE_LOOPBACK_PORT: String(await freePort()),
     KEYBRIDGE_CIPHER: 'file-key',
+    // No request of the host may leave the machine: the ChatGPT backend is the local oidc server (which
+    // answers 404 there), not chatgpt.com.
+    KEYBRIDGE_CHATGPT_BASE: `${oidc.issuer}/backend-api`,
+    ...extraEnv,
   };
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -91,6 +104,7 @@ export async function startSignedInHost({ oidc, ttlSeconds = 3600, login = 'benc
     },
   });
   const result = await login$;
+  let stopped;
   if (result.code !== 0) throw new Error(`bench: keybridge login failed: ${result.stderr}`);
   return {
     oidc,
@@ -99,11 +113,14 @@ export async function startSignedInHost({ oidc, ttlSeconds = 3600, login = 'benc
     home,
     pid: child.pid,
     output: () => out,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-      await rm(home, { recursive: true, force: true });
-      if (ownOidc) await oidc.close();
+    stop() {
+      stopped ??= (async () => {
+        if (child.exitCode === null) child.kill('SIGTERM');
+        await exited;
+        await rm(home, { recursive: true, force: true });
+        if (ownOidc) await oidc.close();
+      })();
+      return stopped;
     },
   };
 }

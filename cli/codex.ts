@@ -64,7 +64,9 @@ export async function codexCommand(client: Caller, args: Parsed, io: Out): Promi
 export function formatCodexStatus(s: CodexStatusView, now = Date.now()): string[] {
   const lines = [`Sharing with Codex CLI: ${s.enabled ? 'on' : 'off'}`];
   if (s.file === 'ours') {
-    const ago = s.lastWrittenAt ? `, last written ${formatDuration(now - Date.parse(s.lastWrittenAt))} ago` : '';
+    const ago = s.lastWrittenAt
+      ? `, last written ${formatDuration(now - Date.parse(s.lastWrittenAt))} ago`
+      : '';
     lines.push(`Login file:  ${s.path} (Keybridge's${ago})`);
   } else if (s.file === 'foreign') {
     lines.push(`Login file:  ${s.path} (Codex CLI's own login)`);

@@ -7,6 +7,7 @@
  * Exit codes: 0 success, 1 error (host not running, failure), 2 usage, 4 not signed in, 130 interrupted.
  */
 import { constants as osConstants } from 'node:os';
+import { writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -37,7 +38,7 @@ export interface Io {
 }
 
 const processIo: Io = {
-  out: (text) => void process.stdout.write(text),
+  out: (text) => writeStdout(text),
   err: (text) => void process.stderr.write(text),
   env: process.env,
 };
@@ -213,6 +214,14 @@ async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): 
     version: VERSION,
     pid: process.pid,
   });
+  // Policy `ask`: the first request waits for the user's answer in Keybridge; say so instead of hanging silently.
+  client.onNotification((method) => {
+    if (method === 'approval.pending') {
+      io.err(
+        'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n',
+      );
+    }
+  });
   try {
     return await fn(client);
   } finally {
@@ -286,17 +295,41 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * Data goes to stdout with plain write(2)s on fd 1: process.stdout is a stream over the pipe or terminal that
+ * costs ~0.7 ms to make on first use, a good part of what `keybridge token` may spend beyond a bare
+ * `node -e 0` (PRODUCT.md §7). A reader that went away (`keybridge token | head -c 10`) is not an error. A
+ * stdout that is non-blocking and full falls back to the stream (which waits), and then stays with it so the
+ * output keeps its order.
+ */
+let stdoutStream: NodeJS.WriteStream | undefined;
+
+function writeStdout(text: string): void {
+  if (stdoutStream) {
+    stdoutStream.write(text);
+    return;
+  }
+  let rest = Buffer.from(text, 'utf8');
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(1, rest));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw e;
+      stdoutStream = process.stdout;
+      stdoutStream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+      });
+      stdoutStream.write(rest);
+      return;
+    }
+  }
+}
+
 /** The bin's entry: runs, then lets Node exit on its own so piped output is flushed. */
 export function main(argv: readonly string[] = process.argv.slice(2)): void {
-  // run() first: its request is on its way before process.stdout is made, which costs ~0.7 ms for a pipe and
-  // so overlaps the host's answer instead of delaying the request (PRODUCT.md §7 start-up budget).
-  const done = run(argv);
-  // `keybridge token | head -c 10` closes the pipe early: that is not an error worth a stack trace. (Stream
-  // errors are emitted asynchronously, so a write run() made synchronously is still covered.)
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
-  done.then(
+  run(argv).then(
     (code) => {
       process.exitCode = code;
     },

@@ -314,7 +314,9 @@ async function setCodexSharing(on: boolean): Promise<void> {
   const service = rt.host?.service;
   if (!service) return;
   try {
-    const s = on ? await service['codex.enable'](undefined, CTX) : await service['codex.disable'](undefined, CTX);
+    const s = on
+      ? await service['codex.enable'](undefined, CTX)
+      : await service['codex.disable'](undefined, CTX);
     rt.tray?.setCodexSharing(s.enabled);
   } catch (e) {
     const err = asKeybridgeError(e);

@@ -121,7 +121,9 @@ export function loadConfig(
     socketPath: c.KEYBRIDGE_SOCKET ?? resolveSocketPath(home, env, platform),
     toolPolicy: c.KEYBRIDGE_TOOL_POLICY,
     approvalTimeoutMs:
-      c.KEYBRIDGE_APPROVAL_TIMEOUT === undefined ? undefined : Math.round(c.KEYBRIDGE_APPROVAL_TIMEOUT * 1000),
+      c.KEYBRIDGE_APPROVAL_TIMEOUT === undefined
+        ? undefined
+        : Math.round(c.KEYBRIDGE_APPROVAL_TIMEOUT * 1000),
     codexHome: env.CODEX_HOME || join(env.HOME || homedir(), '.codex'),
     provider: {
       issuer,

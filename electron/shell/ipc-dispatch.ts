@@ -63,7 +63,10 @@ export async function dispatchRendererCall(
 }
 
 /** A renderer event (`tools.changed`, `codex.changed`) as it may be sent to the window: schema-checked. */
-export function eventForRenderer(name: EventName, payload: unknown): { name: EventName; payload: unknown } | undefined {
+export function eventForRenderer(
+  name: EventName,
+  payload: unknown,
+): { name: EventName; payload: unknown } | undefined {
   const checked = events[name].safeParse(payload);
   return checked.success ? { name, payload: checked.data } : undefined;
 }

@@ -9,7 +9,12 @@ import { ipcChannels } from '../core/api/bridge';
 import type { CallContext, Service } from '../core/api/service';
 import { redact } from '../core/errors';
 import { isAllowedExternalUrl } from './external-links';
-import { dispatchRendererCall, eventForRenderer, statusForRenderer, type InvokeEnvelope } from './ipc-dispatch';
+import {
+  dispatchRendererCall,
+  eventForRenderer,
+  statusForRenderer,
+  type InvokeEnvelope,
+} from './ipc-dispatch';
 import type { AppWindow } from './popover';
 
 const CTX: CallContext = { transport: 'ipc' };

@@ -6,13 +6,7 @@ import type { Status } from '../core/api/contract';
 import { isSignedIn, trayStatusLine } from './tray-state';
 
 export type TrayAction =
-  | 'signIn'
-  | 'cancelSignIn'
-  | 'signOut'
-  | 'open'
-  | 'toggleStartAtLogin'
-  | 'toggleCodexSharing'
-  | 'quit';
+  'signIn' | 'cancelSignIn' | 'signOut' | 'open' | 'toggleStartAtLogin' | 'toggleCodexSharing' | 'quit';
 
 export type TrayMenuItem =
   | { kind: 'status'; label: string }

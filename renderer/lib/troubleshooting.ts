@@ -139,7 +139,8 @@ const MAP: Record<ErrorCode, Entry> = {
   },
   codex_write_failed: {
     headline: 'Keybridge could not write Codex CLI’s login file',
-    nextStep: 'Check that the Codex folder (CODEX_HOME, default ~/.codex) is yours and writable, then turn sharing on again.',
+    nextStep:
+      'Check that the Codex folder (CODEX_HOME, default ~/.codex) is yours and writable, then turn sharing on again.',
   },
   invalid_params: { headline: 'Keybridge did not understand that request', nextStep: 'Try again.' },
   internal: {

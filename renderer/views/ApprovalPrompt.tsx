@@ -22,7 +22,12 @@ function Prompt({ tool, more }: { tool: ToolInfo; more: number }) {
   const now = useNow(1000);
   const left = tool.pendingUntil ? Date.parse(tool.pendingUntil) - now : null;
   return (
-    <section className="approval" role="alertdialog" aria-labelledby="approval-title" aria-describedby="approval-who">
+    <section
+      className="approval"
+      role="alertdialog"
+      aria-labelledby="approval-title"
+      aria-describedby="approval-who"
+    >
       <h2 id="approval-title" className="approval-title">
         Allow «{tool.name}» to use your OpenAI session?
       </h2>
@@ -31,13 +36,24 @@ function Prompt({ tool, more }: { tool: ToolInfo; more: number }) {
         {left !== null && left > 0 && <> · waits {formatCountdown(left)} for your answer</>}
       </p>
       <p className="approval-note">
-        It gets short-lived access tokens (never your refresh token) until you revoke it under Connected tools.
+        It gets short-lived access tokens (never your refresh token) until you revoke it under Connected
+        tools.
       </p>
       <div className="actions-row">
-        <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void decide(tool.name, true)}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={busy}
+          onClick={() => void decide(tool.name, true)}
+        >
           Allow
         </button>
-        <button type="button" className="btn btn-secondary" disabled={busy} onClick={() => void decide(tool.name, false)}>
+        <button
+          type="button"
+          className="btn btn-secondary"
+          disabled={busy}
+          onClick={() => void decide(tool.name, false)}
+        >
           Deny
         </button>
       </div>

@@ -46,16 +46,23 @@ export function CodexSection() {
           : `Keeps ${codex.path} filled with this session's access token, so codex needs no login of its own.`}
       </p>
       {codex.backupPath && (
-        <p className="panel-note">Codex CLI’s own login is kept in {codex.backupPath} and comes back when you turn this off.</p>
+        <p className="panel-note">
+          Codex CLI’s own login is kept in {codex.backupPath} and comes back when you turn this off.
+        </p>
       )}
       {confirm && (
         <div className="confirm" role="group" aria-labelledby="codex-confirm-text">
           <p id="codex-confirm-text" className="confirm-text">
-            Codex CLI already has its own login in {codex.path}. Replace it? Keybridge keeps it as a backup and
-            restores it when you turn sharing off.
+            Codex CLI already has its own login in {codex.path}. Replace it? Keybridge keeps it as a backup
+            and restores it when you turn sharing off.
           </p>
           <div className="actions-row">
-            <button type="button" className="btn btn-primary" disabled={busy} onClick={() => void confirmReplace()}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={busy}
+              onClick={() => void confirmReplace()}
+            >
               Replace and share
             </button>
             <button type="button" className="btn btn-secondary" disabled={busy} onClick={cancel}>

@@ -24,7 +24,8 @@ export function ToolsSection() {
       {listed.length === 0 ? (
         <p className="panel-note">
           No tool has asked yet. Tools get credentials with <code className="mono">keybridge token</code>,{' '}
-          <code className="mono">keybridge exec</code> or the <code className="mono">keybridge/client</code> module.
+          <code className="mono">keybridge exec</code> or the <code className="mono">keybridge/client</code>{' '}
+          module.
         </p>
       ) : (
         <ul className="tool-list">

@@ -13,7 +13,7 @@ import {
   type CredentialsChange,
   type KeybridgeClient,
 } from '../../electron/core/client/index';
-import { startHost } from '../support/host';
+import { runCli, startHost } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
 import { sleep, startSignedInHost, until, type SignedInHost } from '../support/signed-in-host';
 
@@ -32,7 +32,10 @@ afterEach(async () => {
 
 /** The UI's transport: the link's one-time token, the page's Origin, JSON-RPC and its notifications. */
 async function openUi(output: () => string) {
-  const link = await until('the UI link', () => /Open the Keybridge UI: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/.exec(output()) ?? undefined);
+  const link = await until(
+    'the UI link',
+    () => /Open the Keybridge UI: (http:\/\/127\.0\.0\.1:(\d+)\/#token=(\S+))/.exec(output()) ?? undefined,
+  );
   const origin = `http://127.0.0.1:${link[2]}`;
   const ws = new WebSocket(`ws://127.0.0.1:${link[2]}/ws?token=${link[3]}`, { headers: { Origin: origin } });
   await new Promise<void>((res, rej) => ws.once('open', () => res()).once('error', rej));
@@ -96,10 +99,17 @@ describe('policy ask (the desktop default; here `serve` with KEYBRIDGE_TOOL_POLI
     await agent.subscribe(['credentials'], (e) => e.type === 'credentials' && changes.push(e.change));
 
     const request = settled(agent.getCredentials());
-    const pending = await ui.toolsWhere((t) => t.some((x) => x.name === 'agent-a' && x.pending && x.pid !== undefined));
+    const pending = await ui.toolsWhere((t) =>
+      t.some((x) => x.name === 'agent-a' && x.pending && x.pid !== undefined),
+    );
     const entry = pending.find((x) => x.name === 'agent-a')!;
     // The OS names the caller (socket peer): this test process.
-    expect(entry).toMatchObject({ decision: null, pid: process.pid, pidVerified: true, executable: process.execPath });
+    expect(entry).toMatchObject({
+      decision: null,
+      pid: process.pid,
+      pidVerified: true,
+      executable: process.execPath,
+    });
     expect(Date.parse(entry.pendingUntil!)).toBeGreaterThan(Date.now());
     await sleep(300);
     expect(request.done).toBe(false);
@@ -110,7 +120,10 @@ describe('policy ask (the desktop default; here `serve` with KEYBRIDGE_TOOL_POLI
     expect(request.value!.accessToken.split('.')).toHaveLength(3);
     // Approved at once: its subscription hears it with the token.
     const approved = await until('the approved notice', () => changes.find((c) => c.reason === 'approved'));
-    expect(approved).toMatchObject({ access: 'allowed', tokenSha256: tokenSha256(request.value!.accessToken) });
+    expect(approved).toMatchObject({
+      access: 'allowed',
+      tokenSha256: tokenSha256(request.value!.accessToken),
+    });
     expect(approved.accessToken).toBe(request.value!.accessToken);
 
     // Asked once: later requests do not wait.
@@ -118,7 +131,12 @@ describe('policy ask (the desktop default; here `serve` with KEYBRIDGE_TOOL_POLI
     await agent.getCredentials();
     expect(Date.now() - started).toBeLessThan(500);
     const list = (await ui.call('tools.list')) as ToolInfo[];
-    expect(list.find((t) => t.name === 'agent-a')).toMatchObject({ decision: 'allowed', decidedBy: 'user', pending: false, connections: 1 });
+    expect(list.find((t) => t.name === 'agent-a')).toMatchObject({
+      decision: 'allowed',
+      decidedBy: 'user',
+      pending: false,
+      connections: 1,
+    });
     expect(list.find((t) => t.name === 'agent-a')!.lastUsedAt).toBeDefined();
 
     // Remembered across a restart of the host.
@@ -170,18 +188,28 @@ describe('policy ask (the desktop default; here `serve` with KEYBRIDGE_TOOL_POLI
   it('Revoke reaches the tool at once: no token in its notifications, -32003 on its next request', async () => {
     const s = await askHost();
     const ui = await openUi(s.host.output);
-    const [kept, revoked, undecided] = await Promise.all([tool(s, 'kept'), tool(s, 'revoked'), tool(s, 'undecided')]);
+    const [kept, revoked, undecided] = await Promise.all([
+      tool(s, 'kept'),
+      tool(s, 'revoked'),
+      tool(s, 'undecided'),
+    ]);
     await ui.call('tools.decide', { name: 'kept', allow: true });
     await ui.call('tools.decide', { name: 'revoked', allow: true });
     const heard: Record<string, CredentialsChange[]> = { kept: [], revoked: [], undecided: [] };
-    for (const [name, kb] of [['kept', kept], ['revoked', revoked], ['undecided', undecided]] as const) {
+    for (const [name, kb] of [
+      ['kept', kept],
+      ['revoked', revoked],
+      ['undecided', undecided],
+    ] as const) {
       await kb.subscribe(['credentials'], (e) => e.type === 'credentials' && heard[name]!.push(e.change));
     }
     const first = await revoked.getCredentials();
 
     const t0 = performance.now();
     await ui.call('tools.revoke', { name: 'revoked' });
-    const notice = await until('the revoked notice', () => heard.revoked!.find((c) => c.reason === 'revoked'));
+    const notice = await until('the revoked notice', () =>
+      heard.revoked!.find((c) => c.reason === 'revoked'),
+    );
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(notice).toMatchObject({ access: 'denied', tokenSha256: tokenSha256(first.accessToken) });
     expect(notice.accessToken).toBeUndefined();
@@ -196,17 +224,38 @@ describe('policy ask (the desktop default; here `serve` with KEYBRIDGE_TOOL_POLI
     }
     const refreshed = (name: string) => heard[name]!.find((c) => c.reason === 'refreshed')!;
     expect(refreshed('kept')).toMatchObject({ access: 'allowed', accessToken: fresh.accessToken });
-    expect(refreshed('revoked')).toMatchObject({ access: 'denied', tokenSha256: tokenSha256(fresh.accessToken) });
+    expect(refreshed('revoked')).toMatchObject({
+      access: 'denied',
+      tokenSha256: tokenSha256(fresh.accessToken),
+    });
     expect(refreshed('revoked').accessToken).toBeUndefined();
     expect(refreshed('undecided')).toMatchObject({ access: 'undecided' });
     expect(refreshed('undecided').accessToken).toBeUndefined();
+  });
+
+  it('`keybridge token` says it waits for the answer, then prints the token once allowed', async () => {
+    const s = await askHost();
+    const ui = await openUi(s.host.output);
+    const run = runCli(s.h, ['token']);
+    let stderr = '';
+    run.child.stderr.on('data', (d) => (stderr += d));
+    await until('the CLI to say it waits', () =>
+      /asking whether keybridge-cli/.test(stderr) ? true : undefined,
+    );
+    await ui.toolsWhere((t) => t.some((x) => x.name === 'keybridge-cli' && x.pending));
+    await ui.call('tools.decide', { name: 'keybridge-cli', allow: true });
+    const r = await run.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('.')).toHaveLength(3);
   });
 
   it('a tool cannot approve or revoke anything itself', async () => {
     const s = await askHost();
     const raw = await connectBroker(s.h.socket, { name: 'sneaky' });
     cleanups.push(() => raw.close());
-    await expect(raw.call('tools.decide', { name: 'sneaky', allow: true })).rejects.toMatchObject({ code: -32601 });
+    await expect(raw.call('tools.decide', { name: 'sneaky', allow: true })).rejects.toMatchObject({
+      code: -32601,
+    });
     await expect(raw.call('tools.revoke', { name: 'kept' })).rejects.toMatchObject({ code: -32601 });
     // Turning on Codex sharing would put the token in a file: it needs the same approval.
     const enabling = settled(raw.call('codex.enable'));
@@ -225,8 +274,14 @@ describe('policy allow (the headless default)', () => {
     const creds = await script.getCredentials();
     expect(Date.now() - t0).toBeLessThan(1000);
     expect(creds.tokenType).toBe('Bearer');
-    const listed = await ui.toolsWhere((t) => t.some((x) => x.name === 'script' && x.lastUsedAt !== undefined));
-    expect(listed.find((x) => x.name === 'script')).toMatchObject({ decision: 'allowed', decidedBy: 'policy', pending: false });
+    const listed = await ui.toolsWhere((t) =>
+      t.some((x) => x.name === 'script' && x.lastUsedAt !== undefined),
+    );
+    expect(listed.find((x) => x.name === 'script')).toMatchObject({
+      decision: 'allowed',
+      decidedBy: 'policy',
+      pending: false,
+    });
     await ui.call('tools.revoke', { name: 'script' });
     await expect(script.getCredentials()).rejects.toMatchObject({ code: -32003 });
   });

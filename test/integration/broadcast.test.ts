@@ -52,7 +52,16 @@ const round = (n: number) => Math.round(n * 10) / 10;
 async function rawTool(path: string, name: string) {
   const socket = net.connect(path);
   await new Promise<void>((res, rej) => socket.once('connect', res).once('error', rej));
-  const lines: Array<{ at: number; msg: { id?: number; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number } } }> = [];
+  const lines: Array<{
+    at: number;
+    msg: {
+      id?: number;
+      method?: string;
+      params?: Record<string, unknown>;
+      result?: Record<string, unknown>;
+      error?: { code: number };
+    };
+  }> = [];
   let buf = '';
   socket.setEncoding('utf8');
   socket.on('data', (d: string) => {
@@ -99,7 +108,11 @@ it(`${TOOLS} subscribed tools hear ${REFRESHES} refreshes and a sign-out at once
     const refreshLatency: number[] = [];
     const startGrants = oidc.stats.refreshGrants;
     for (let r = 1; r <= REFRESHES; r++) {
-      await until(`refresh ${r}`, () => (oidc.stats.refreshGrants >= startGrants + r ? true : undefined), 15_000);
+      await until(
+        `refresh ${r}`,
+        () => (oidc.stats.refreshGrants >= startGrants + r ? true : undefined),
+        15_000,
+      );
       const grantAt = oidc.stats.lastRefreshGrantAt;
       const heard = await until(
         `all tools heard refresh ${r}`,
@@ -119,7 +132,8 @@ it(`${TOOLS} subscribed tools hear ${REFRESHES} refreshes and a sign-out at once
       }
       // What the tools were told is what the host hands out now.
       const now = await clients[r]!.getCredentials({ minTtlSeconds: 0 });
-      if (oidc.stats.refreshGrants === startGrants + r) expect(tokenSha256(now.accessToken)).toBe([...hashes][0]);
+      if (oidc.stats.refreshGrants === startGrants + r)
+        expect(tokenSha256(now.accessToken)).toBe([...hashes][0]);
     }
     expect(oidc.stats.refreshGrants - startGrants).toBeGreaterThanOrEqual(REFRESHES);
 
@@ -155,7 +169,9 @@ it(`${TOOLS} subscribed tools hear ${REFRESHES} refreshes and a sign-out at once
       hammers.every((h) => h.lines.some((l) => l.msg.id === 3 + 11 && l.msg.error)) ? true : undefined,
     );
     for (const h of hammers) {
-      const notice = h.lines.findIndex((l) => l.msg.method === 'credentials.changed' && l.msg.params?.reason === 'signedOut');
+      const notice = h.lines.findIndex(
+        (l) => l.msg.method === 'credentials.changed' && l.msg.params?.reason === 'signedOut',
+      );
       expect(notice).toBeGreaterThan(-1);
       const after = h.lines.slice(notice + 1).filter((l) => l.msg.id !== undefined);
       expect(after.length).toBeGreaterThan(0);
@@ -191,7 +207,8 @@ it('a sign-out while a refresh is in flight: requests answered before the notice
   // Each of these asks for more time than a 4-second token has, so each forces a (single-flight) refresh.
   const tools = await Promise.all(Array.from({ length: 10 }, (_, i) => rawTool(socket, `racer-${i}`)));
   const admin = await connectBroker(socket, { name: 'admin' });
-  for (let round = 0; round < 3; round++) for (const t of tools) t.send('credentials.get', { minTtlSeconds: 60 });
+  for (let round = 0; round < 3; round++)
+    for (const t of tools) t.send('credentials.get', { minTtlSeconds: 60 });
   const logout = admin.call('auth.logout');
   for (const t of tools) t.send('credentials.get', { minTtlSeconds: 60 });
   await logout;
@@ -201,7 +218,9 @@ it('a sign-out while a refresh is in flight: requests answered before the notice
     tools.every((t) => t.lines.some((l) => l.msg.id === lastId)) ? true : undefined,
   );
   for (const t of tools) {
-    const notice = t.lines.findIndex((l) => l.msg.method === 'credentials.changed' && l.msg.params?.reason === 'signedOut');
+    const notice = t.lines.findIndex(
+      (l) => l.msg.method === 'credentials.changed' && l.msg.params?.reason === 'signedOut',
+    );
     expect(notice).toBeGreaterThan(-1);
     for (const l of t.lines.slice(notice + 1)) {
       if (l.msg.id !== undefined) expect(l.msg.error?.code).toBe(-32001);

@@ -87,7 +87,11 @@ describe('keybridge codex enable / status / disable', () => {
     const doc = JSON.parse(text);
     expect(Object.keys(doc)).toEqual(['auth_mode', 'OPENAI_API_KEY', 'tokens', 'last_refresh']);
     expect(Object.keys(doc.tokens)).toEqual(['id_token', 'access_token', 'refresh_token', 'account_id']);
-    expect(doc).toMatchObject({ auth_mode: 'chatgpt', OPENAI_API_KEY: null, tokens: { refresh_token: '', account_id: 'acc-ada' } });
+    expect(doc).toMatchObject({
+      auth_mode: 'chatgpt',
+      OPENAI_API_KEY: null,
+      tokens: { refresh_token: '', account_id: 'acc-ada' },
+    });
     expect(new Date(doc.last_refresh).toISOString()).toBe(doc.last_refresh);
     expect(Date.now() - Date.parse(doc.last_refresh)).toBeLessThan(60_000);
     expect(jwtClaims(doc.tokens.id_token)).toMatchObject({ email: 'ada@example.com' });
@@ -112,7 +116,10 @@ describe('keybridge codex enable / status / disable', () => {
     // Sign-out removes it; sharing stays on, so the next sign-in writes it again.
     expect((await cli(s.h, 'logout')).code).toBe(0);
     await until('the file to go', () => (existsSync(s.authFile) ? undefined : true));
-    expect(JSON.parse((await cli(s.h, 'codex', 'status', '--json')).stdout)).toMatchObject({ enabled: true, file: 'missing' });
+    expect(JSON.parse((await cli(s.h, 'codex', 'status', '--json')).stdout)).toMatchObject({
+      enabled: true,
+      file: 'missing',
+    });
     await signIn(s.h);
     await until('the file after sign-in', () => (existsSync(s.authFile) ? true : undefined));
     expect(JSON.parse((await readAuth(s.authFile)).text).tokens.access_token).toBe(await token(s));
@@ -134,7 +141,12 @@ describe('keybridge codex enable / status / disable', () => {
     await mkdir(s.codexHome, { recursive: true });
     const own = JSON.stringify({
       OPENAI_API_KEY: null,
-      tokens: { id_token: 'codex-own-id', access_token: 'codex-own-access', refresh_token: 'codex-own-refresh', account_id: 'acc-own' },
+      tokens: {
+        id_token: 'codex-own-id',
+        access_token: 'codex-own-access',
+        refresh_token: 'codex-own-refresh',
+        account_id: 'acc-own',
+      },
       last_refresh: '2025-01-01T00:00:00Z',
     });
     await writeFile(s.authFile, own, { mode: 0o600 });
@@ -144,7 +156,10 @@ describe('keybridge codex enable / status / disable', () => {
     expect(refused.stderr).toMatch(/already has its own login/);
     expect(refused.stderr).toMatch(/--replace-existing/);
     expect(await readFile(s.authFile, 'utf8')).toBe(own);
-    expect(JSON.parse((await cli(s.h, 'codex', 'status', '--json')).stdout)).toMatchObject({ enabled: false, file: 'foreign' });
+    expect(JSON.parse((await cli(s.h, 'codex', 'status', '--json')).stdout)).toMatchObject({
+      enabled: false,
+      file: 'foreign',
+    });
 
     const replaced = await cli(s.h, 'codex', 'enable', '--replace-existing');
     expect(replaced.code).toBe(0);
@@ -189,7 +204,9 @@ describe('keybridge codex enable / status / disable', () => {
   it('with the Codex CLI installed: `codex login status` is logged in after enable and not after sign-out', async (ctx) => {
     const bin = findCodex();
     if (!bin) {
-      console.log('skipped: Codex CLI not found (put `codex` on PATH or set CODEX_BIN to run `codex login status`)');
+      console.log(
+        'skipped: Codex CLI not found (put `codex` on PATH or set CODEX_BIN to run `codex login status`)',
+      );
       ctx.skip();
       return;
     }

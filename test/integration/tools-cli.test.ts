@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectBroker } from '../../electron/core/broker/client';
 import { connect, tokenSha256 } from '../../electron/core/client/index';
 import { cli, makeHostEnv, removeHome, runCli, startHost } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
@@ -72,7 +73,14 @@ describe('keybridge exec', () => {
   });
 
   it('reports a command killed by a signal as 128 + its number, and a missing one as 127', async () => {
-    const killed = await cli(s.h, 'exec', '--', process.execPath, '-e', `process.kill(process.pid, 'SIGKILL')`);
+    const killed = await cli(
+      s.h,
+      'exec',
+      '--',
+      process.execPath,
+      '-e',
+      `process.kill(process.pid, 'SIGKILL')`,
+    );
     expect(killed.code).toBe(137);
     const missing = await cli(s.h, 'exec', '--', 'keybridge-no-such-command');
     expect(missing.code).toBe(127);
@@ -118,7 +126,9 @@ describe('credentials.invalidate', () => {
       expect(oidc.stats.refreshGrants).toBe(grants + 1);
 
       // Twenty tools report the current token at once: exactly one refresh, all get the same new token.
-      const tools = await Promise.all(Array.from({ length: 20 }, (_, i) => connect({ name: `t${i}`, socketPath: s.h.socket })));
+      const tools = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => connect({ name: `t${i}`, socketPath: s.h.socket })),
+      );
       try {
         const answers = await Promise.all(tools.map((t) => t.invalidate(fresh.accessToken)));
         expect(oidc.stats.refreshGrants).toBe(grants + 2);
@@ -133,10 +143,11 @@ describe('credentials.invalidate', () => {
   });
 
   it('rejects what is not a SHA-256 with -32602', async () => {
-    const { connectBroker } = await import('../../electron/core/broker/client');
     const raw = await connectBroker(s.h.socket, { name: 'bad' });
     try {
-      await expect(raw.call('credentials.invalidate', { tokenSha256: 'abc' })).rejects.toMatchObject({ code: -32602 });
+      await expect(raw.call('credentials.invalidate', { tokenSha256: 'abc' })).rejects.toMatchObject({
+        code: -32602,
+      });
     } finally {
       raw.close();
     }
@@ -154,7 +165,11 @@ describe('keybridge watch', () => {
       kb.close();
       const line = await watch.waitForStdout(/"event":"credentials"/);
       const event = JSON.parse(line);
-      expect(event).toMatchObject({ event: 'credentials', reason: 'refreshed', tokenSha256: tokenSha256(after.accessToken) });
+      expect(event).toMatchObject({
+        event: 'credentials',
+        reason: 'refreshed',
+        tokenSha256: tokenSha256(after.accessToken),
+      });
       expect(event.accessToken).toBeUndefined();
       watch.child.kill('SIGINT');
       const r = await watch.done;
@@ -167,4 +182,3 @@ describe('keybridge watch', () => {
     }
   });
 });
-

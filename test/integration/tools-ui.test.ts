@@ -26,7 +26,11 @@ let agent: KeybridgeClient | undefined;
 
 beforeAll(async () => {
   codexHome = join(await mkdtemp(join(tmpdir(), 'kb-codex-ui-')), 'codex');
-  [oidc, browser] = await Promise.all([startOidcServer(), launchBrowser(), mkdir(shots, { recursive: true })]);
+  [oidc, browser] = await Promise.all([
+    startOidcServer(),
+    launchBrowser(),
+    mkdir(shots, { recursive: true }),
+  ]);
   s = await startSignedInHost(
     oidc,
     { KEYBRIDGE_TOOL_POLICY: 'ask', KEYBRIDGE_APPROVAL_TIMEOUT: '30', CODEX_HOME: codexHome },
@@ -78,12 +82,13 @@ it('the Codex switch writes and removes auth.json, and asks before replacing Cod
   const authFile = join(codexHome, 'auth.json');
   const toggle = page.getByRole('switch', { name: 'Share with Codex CLI' });
   expect(await toggle.isChecked()).toBe(false);
-  console.log('BOX', await toggle.boundingBox(), await toggle.isVisible(), await toggle.isEnabled());
-  await page.screenshot({ path: join(shots, 'ui-tools-debug.png'), fullPage: true });
   await toggle.click();
   await until('auth.json', () => (existsSync(authFile) ? true : undefined));
   await expect.poll(() => toggle.isChecked()).toBe(true);
-  expect(JSON.parse(await readFile(authFile, 'utf8'))).toMatchObject({ auth_mode: 'chatgpt', tokens: { refresh_token: '' } });
+  expect(JSON.parse(await readFile(authFile, 'utf8'))).toMatchObject({
+    auth_mode: 'chatgpt',
+    tokens: { refresh_token: '' },
+  });
   await toggle.click();
   await until('auth.json to go', () => (existsSync(authFile) ? undefined : true));
   await expect.poll(() => toggle.isChecked()).toBe(false);

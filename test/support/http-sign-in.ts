@@ -63,7 +63,9 @@ export async function signInOverHttp(
     const prompt = /name="prompt" value="(login|consent)"/.exec(html)?.[1];
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
     if (res.status !== 200 || !prompt || !action) {
-      throw new Error(`signInOverHttp: unexpected page at ${url} (HTTP ${res.status}): ${html.slice(0, 300)}`);
+      throw new Error(
+        `signInOverHttp: unexpected page at ${url} (HTTP ${res.status}): ${html.slice(0, 300)}`,
+      );
     }
     url = new URL(action.replaceAll('&amp;', '&'), url).href;
     method = 'POST';

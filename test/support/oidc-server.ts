@@ -74,6 +74,11 @@ export interface OidcServer {
   /** The audience of the JWT access tokens. */
   audience: string;
   stats: OidcServerStats;
+  /**
+   * Every secret this server handed out, as it went over the wire: the tokens of each token response and
+   * the authorization codes of each redirect to the client. For tests that prove no secret leaks anywhere.
+   */
+  issued: IssuedSecrets;
   setTokenEndpointFault(fault: TokenEndpointFault): void;
   /** true: stop listening and cut open connections; false: listen again on the same port. */
   setOffline(offline: boolean): Promise<void>;
@@ -92,6 +97,13 @@ export interface OpenAIShapedClaims {
     chatgpt_user_id: string;
   };
   'https://api.openai.com/profile': { email: string };
+}
+
+export interface IssuedSecrets {
+  accessTokens: string[];
+  refreshTokens: string[];
+  idTokens: string[];
+  codes: string[];
 }
 
 export const AUTH_CLAIM = 'https://api.openai.com/auth';
@@ -151,6 +163,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     discoveryRequests: 0,
   };
   let fault: TokenEndpointFault = null;
+  const issued: IssuedSecrets = { accessTokens: [], refreshTokens: [], idTokens: [], codes: [] };
 
   // Listen first: the issuer must name the real port.
   const sockets = new Set<Socket>();
@@ -182,6 +195,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
         return;
       }
     }
+    recordIssued(req, res, issued);
     handler(req, res);
   });
   server.on('connection', (s) => {
@@ -315,6 +329,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     clientId,
     audience: AUDIENCE,
     stats,
+    issued,
     setTokenEndpointFault(f) {
       fault = f;
     },
@@ -345,6 +360,50 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
         else server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Notes what a response hands out: the body of a token response (RFC 6749 §5.1) and the `code` of a
+ * redirect to the client (§4.1.2). The body is copied as it is written, so oidc-provider is untouched.
+ */
+function recordIssued(req: IncomingMessage, res: ServerResponse, into: IssuedSecrets): void {
+  const isToken = req.method === 'POST' && (req.url ?? '').split('?')[0] === '/oauth/token';
+  const chunks: Buffer[] = [];
+  if (isToken) {
+    const keep = (chunk: unknown) => {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) chunks.push(Buffer.from(chunk));
+    };
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.write = ((chunk: unknown, ...rest: unknown[]) => {
+      keep(chunk);
+      return write(chunk, ...rest);
+    }) as typeof res.write;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (typeof chunk !== 'function') keep(chunk);
+      return end(chunk, ...rest);
+    }) as typeof res.end;
+  }
+  res.once('finish', () => {
+    const location = res.getHeader('location');
+    if (typeof location === 'string' && location.includes('code=')) {
+      try {
+        const code = new URL(location).searchParams.get('code');
+        if (code) into.codes.push(code);
+      } catch {
+        // Not an absolute URL: not a redirect to the client.
+      }
+    }
+    if (!isToken || res.statusCode !== 200) return;
+    try {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      if (typeof body.access_token === 'string') into.accessTokens.push(body.access_token);
+      if (typeof body.refresh_token === 'string') into.refreshTokens.push(body.refresh_token);
+      if (typeof body.id_token === 'string') into.idTokens.push(body.id_token);
+    } catch {
+      // Not JSON: nothing was issued.
+    }
+  });
 }
 
 function escapeHtml(s: string): string {

@@ -58,7 +58,9 @@ describe('policy ask', () => {
     await g.decide('my-agent', true);
     await Promise.all([first, second]);
     expect(resolved).toBe(2);
-    expect(g.list()).toMatchObject([{ name: 'my-agent', pending: false, decision: 'allowed', decidedBy: 'user' }]);
+    expect(g.list()).toMatchObject([
+      { name: 'my-agent', pending: false, decision: 'allowed', decidedBy: 'user' },
+    ]);
     // Approved once: the next request does not ask.
     await g.authorize('my-agent');
 
@@ -111,9 +113,19 @@ describe('policy ask', () => {
 
   it('shows the caller the OS names while the request waits', async () => {
     const { g } = await gate('ask');
-    const waiting = g.authorize('who', async () => ({ pid: 4242, verified: true, executable: '/usr/bin/python3' }));
+    const waiting = g.authorize('who', async () => ({
+      pid: 4242,
+      verified: true,
+      executable: '/usr/bin/python3',
+    }));
     for (let i = 0; i < 50 && g.list()[0]?.pid === undefined; i++) await settle();
-    expect(g.list()[0]).toMatchObject({ name: 'who', pending: true, pid: 4242, pidVerified: true, executable: '/usr/bin/python3' });
+    expect(g.list()[0]).toMatchObject({
+      name: 'who',
+      pending: true,
+      pid: 4242,
+      pidVerified: true,
+      executable: '/usr/bin/python3',
+    });
     await g.decide('who', true);
     await waiting;
     expect(g.list()[0]).toMatchObject({ pid: 4242, pidVerified: true });

@@ -22,7 +22,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_MS = 120_000;
 const PEER_LOOKUP_MS = 1500;
 
 export type ApprovalChange =
-  | { kind: 'pending'; name: string }
+  /** `update`: the same request, now with the caller's pid and executable. */
+  | { kind: 'pending'; name: string; update?: boolean }
   | { kind: 'decided'; name: string; decision: 'allowed' | 'denied'; by: 'user' | 'policy' }
   | { kind: 'revoked'; name: string }
   | { kind: 'timedOut'; name: string }
@@ -106,7 +107,7 @@ export class ApprovalGate {
   /** The user's answer: remembered, and any pending request of that name is answered at once. */
   async decide(name: string, allow: boolean): Promise<void> {
     const p = this.pending.get(name);
-    await this.record(name, allow ? 'allowed' : 'denied', 'user', p?.peer);
+    const saved = this.record(name, allow ? 'allowed' : 'denied', 'user', p?.peer);
     if (p) {
       this.pending.delete(name);
       clearTimeout(p.timer);
@@ -117,12 +118,13 @@ export class ApprovalGate {
     }
     this.log(`tools: ${allow ? 'allowed' : 'denied'} "${name}"`);
     this.emit({ kind: 'decided', name, decision: allow ? 'allowed' : 'denied', by: 'user' });
+    await saved;
   }
 
   /** Takes access away (remembered as denied): no token is served to `name` from now on. */
   async revoke(name: string): Promise<void> {
     const p = this.pending.get(name);
-    await this.record(name, 'denied', 'user', p?.peer);
+    const saved = this.record(name, 'denied', 'user', p?.peer);
     if (p) {
       this.pending.delete(name);
       clearTimeout(p.timer);
@@ -130,6 +132,7 @@ export class ApprovalGate {
     }
     this.log(`tools: revoked "${name}"`);
     this.emit({ kind: 'revoked', name });
+    await saved;
   }
 
   /** The broker tells which tools are connected now (shown in the list). */
@@ -188,7 +191,9 @@ export class ApprovalGate {
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       for (const w of p.waiters)
-        w.reject(new KeybridgeError('approval_timeout', 'Keybridge is stopping; the request was not answered.'));
+        w.reject(
+          new KeybridgeError('approval_timeout', 'Keybridge is stopping; the request was not answered.'),
+        );
     }
     this.pending.clear();
     this.listeners.clear();
@@ -217,7 +222,7 @@ export class ApprovalGate {
         void withTimeout(peer(), PEER_LOOKUP_MS).then((info) => {
           if (!info || this.pending.get(name) !== p) return;
           p.peer = info;
-          this.emit({ kind: 'pending', name });
+          this.emit({ kind: 'pending', name, update: true });
         });
       }
     });
@@ -236,21 +241,22 @@ export class ApprovalGate {
     this.emit({ kind: 'timedOut', name: p.name });
   }
 
-  private async record(
+  /**
+   * Takes effect at once (in memory, synchronously); the returned promise is the write to disk. A failed
+   * write is logged by the registry and the decision holds for this run either way.
+   */
+  private record(
     name: string,
     decision: 'allowed' | 'denied',
     by: 'user' | 'policy',
     peer?: PeerInfo,
   ): Promise<void> {
-    try {
-      await this.registry.decide(name, decision, by);
-    } catch {
-      // Logged by the registry; the decision holds for this run either way.
-    }
+    const saved = this.registry.decide(name, decision, by).catch(() => undefined);
     if (peer) {
       const who = { pid: peer.pid, pidVerified: peer.verified, executable: peer.executable };
       this.registry.touch(name, who, false);
     }
+    return saved;
   }
 
   private emit(change: ApprovalChange): void {

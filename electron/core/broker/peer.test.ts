@@ -31,23 +31,26 @@ async function connectedPair(): Promise<{ server: net.Socket; client: net.Socket
 }
 
 describe('socketPeer', () => {
-  it.skipIf(process.platform !== 'linux')('names this very process as the peer, verified by the OS', async (ctx) => {
-    const { execFileSync } = await import('node:child_process');
-    try {
-      execFileSync('ss', ['-V'], { stdio: 'ignore' });
-    } catch {
-      console.log('skipped: `ss` (iproute2) is not installed, so the OS cannot be asked for the peer');
-      ctx.skip();
-    }
-    const pair = await connectedPair();
-    try {
-      // The tool claims another pid: the OS's answer wins.
-      const peer = await socketPeer(pair.server, 1);
-      expect(peer).toEqual({ pid: process.pid, verified: true, executable: process.execPath });
-    } finally {
-      pair.close();
-    }
-  });
+  it.skipIf(process.platform !== 'linux')(
+    'names this very process as the peer, verified by the OS',
+    async (ctx) => {
+      const { execFileSync } = await import('node:child_process');
+      try {
+        execFileSync('ss', ['-V'], { stdio: 'ignore' });
+      } catch {
+        console.log('skipped: `ss` (iproute2) is not installed, so the OS cannot be asked for the peer');
+        ctx.skip();
+      }
+      const pair = await connectedPair();
+      try {
+        // The tool claims another pid: the OS's answer wins.
+        const peer = await socketPeer(pair.server, 1);
+        expect(peer).toEqual({ pid: process.pid, verified: true, executable: process.execPath });
+      } finally {
+        pair.close();
+      }
+    },
+  );
 
   it('falls back to the reported pid, marked unverified', async () => {
     expect(await reportedPeer(process.pid)).toMatchObject({ pid: process.pid, verified: false });

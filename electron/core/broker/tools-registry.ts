@@ -2,9 +2,9 @@
  * The user's decisions about local tools, remembered in the data folder (`tools.json`, 0600): per client
  * name, allowed or denied, when and by whom, and when the tool last got credentials.
  *
- * Decisions are written before they take effect (an approval the host forgets on restart would ask again; a
- * revocation it forgets would hand tokens out again). "Last used" changes on every request, so it is
- * written at most once a second. Writes are atomic (a kill leaves the old file or the new one) and run one
+ * A decision takes effect at once and is written right away (`decide` resolves once it is on disk: a
+ * revocation the host forgot on restart would hand tokens out again). "Last used" changes on every request,
+ * so it is written at most once a second. Writes are atomic (a kill leaves the old file or the new one) and run one
  * at a time.
  */
 import { readFile, rename } from 'node:fs/promises';

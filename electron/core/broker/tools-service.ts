@@ -82,7 +82,10 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   };
 
   /** The credentials.changed params for one tool; `names` limits it to those tools. */
-  const credentialsNotice = (reason: CredentialsChanged['reason'], names?: ReadonlySet<string>): BrokerNotice => {
+  const credentialsNotice = (
+    reason: CredentialsChanged['reason'],
+    names?: ReadonlySet<string>,
+  ): BrokerNotice => {
     const creds = session.currentCredentials();
     const base = {
       reason,
@@ -115,7 +118,8 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const stopSession = session.onCredentials((_creds, reason: CredentialsReason) => {
     // Restored at start: no tool is connected yet.
     if (reason === 'restored') return;
-    if (reason === 'signedOut' || reason === 'expired') afterPendingAnswers(() => notice(credentialsNotice(reason)));
+    if (reason === 'signedOut' || reason === 'expired')
+      afterPendingAnswers(() => notice(credentialsNotice(reason)));
     else notice(credentialsNotice(reason));
   });
 
@@ -124,17 +128,21 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
     switch (change.kind) {
       case 'pending': {
         const p = gate.pendingRequest(change.name);
-        if (p) {
+        // Once per request: the tool learns it waits (the later update only adds who is asking).
+        if (p && !change.update) {
           notice({
             method: 'approval.pending',
             paramsFor: (client) =>
-              only.has(client.name) ? { name: change.name, until: new Date(p.until).toISOString() } : undefined,
+              only.has(client.name)
+                ? { name: change.name, until: new Date(p.until).toISOString() }
+                : undefined,
           });
         }
         break;
       }
       case 'decided':
-        if (change.by === 'user' && change.decision === 'allowed') notice(credentialsNotice('approved', only));
+        if (change.by === 'user' && change.decision === 'allowed')
+          notice(credentialsNotice('approved', only));
         else if (change.by === 'user') afterPendingAnswers(() => notice(credentialsNotice('denied', only)));
         break;
       case 'revoked':

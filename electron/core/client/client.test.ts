@@ -4,10 +4,13 @@
  * tool imports it (`import` and `require`).
  */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, makeHostEnv, removeHome, ROOT, startHost } from '../../../test/support/host';
 import { startOidcServer, type OidcServer } from '../../../test/support/oidc-server';
-import { startSignedInHost, until, type SignedInHost } from '../../../test/support/signed-in-host';
+import { signIn, startSignedInHost, until, type SignedInHost } from '../../../test/support/signed-in-host';
 import { connect, KeybridgeClientError, tokenSha256, type KeybridgeEvent } from './index';
 
 let oidc: OidcServer;
@@ -62,7 +65,11 @@ describe('connect', () => {
       );
       expect(heard).toMatchObject({
         type: 'credentials',
-        change: { tokenSha256: tokenSha256(fresh.accessToken), accessToken: fresh.accessToken, access: 'allowed' },
+        change: {
+          tokenSha256: tokenSha256(fresh.accessToken),
+          accessToken: fresh.accessToken,
+          access: 'allowed',
+        },
       });
     } finally {
       kb.close();
@@ -99,8 +106,11 @@ describe('connect', () => {
 describe('the package export', () => {
   const run = (args: string[]) =>
     new Promise<{ code: number; out: string }>((resolve) =>
-      execFile(process.execPath, args, { cwd: ROOT, env: { ...process.env, KEYBRIDGE_SOCKET: s.h.socket } }, (err, stdout, stderr) =>
-        resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+      execFile(
+        process.execPath,
+        args,
+        { cwd: ROOT, env: { ...process.env, KEYBRIDGE_SOCKET: s.h.socket } },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }),
       ),
     );
 
@@ -115,7 +125,49 @@ describe('the package export', () => {
     ]);
     expect(esm).toMatchObject({ code: 0 });
     expect(esm.out.trim()).toMatch(/^(signedIn|signedOut)$/);
-    const cjs = await run(['-e', `const c = require('keybridge/client'); console.log(typeof c.connect, typeof c.tokenSha256, c.ErrorCodes.AccessDenied);`]);
+    const cjs = await run([
+      '-e',
+      `const c = require('keybridge/client'); console.log(typeof c.connect, typeof c.tokenSha256, c.ErrorCodes.AccessDenied);`,
+    ]);
     expect(cjs.out.trim()).toBe('function function -32003');
+  });
+});
+
+describe('the README example', () => {
+  it('runs as documented against a host (a 401 once, then the refreshed token works)', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## For tool authors: keybridge/client'));
+    const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(example).toBeDefined();
+    expect(example!.trim().split('\n').length).toBeLessThanOrEqual(12);
+
+    // A stand-in for the ChatGPT backend: 401 for the first token it sees, 200 for any other.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const auth = String(req.headers.authorization ?? '');
+      seen.push(auth);
+      res.writeHead(seen.length === 1 ? 401 : 200).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/wham/usage`;
+    try {
+      await signIn(s.h);
+      const script =
+        example!.replace('https://chatgpt.com/backend-api/wham/usage', url) +
+        `\nres = await fetch(${JSON.stringify(url)}, { headers: headers() });\nconsole.log(res.status);\nkb.close();\n`;
+      const out = await new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          ['--input-type=module', '-e', script],
+          { cwd: ROOT, env: { ...process.env, KEYBRIDGE_SOCKET: s.h.socket } },
+          (err, stdout, stderr) => resolve({ code: err ? 1 : 0, out: stdout + stderr }),
+        ),
+      );
+      expect(out).toEqual({ code: 0, out: '200\n' });
+      expect(seen).toHaveLength(2);
+      expect(seen[0]).not.toBe(seen[1]);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -157,7 +157,9 @@ class ReconnectingClient implements KeybridgeClient {
   }
 
   invalidate(tokenOrSha256: string): Promise<Credentials> {
-    const hash = /^[0-9a-f]{64}$/i.test(tokenOrSha256) ? tokenOrSha256.toLowerCase() : tokenSha256(tokenOrSha256);
+    const hash = /^[0-9a-f]{64}$/i.test(tokenOrSha256)
+      ? tokenOrSha256.toLowerCase()
+      : tokenSha256(tokenOrSha256);
     return this.call('credentials.invalidate', { tokenSha256: hash }) as Promise<Credentials>;
   }
 

@@ -86,11 +86,18 @@ export class CodexSharing {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
         this.log(`codex: cannot read ${CODEX_STATE_FILE}: ${asKeybridgeError(e).message}`);
     }
-    this.stopCredentials = this.opts.session.onCredentials((creds, reason) => this.onCredentials(creds, reason));
+    this.stopCredentials = this.opts.session.onCredentials((creds, reason) =>
+      this.onCredentials(creds, reason),
+    );
     if (this.state.enabled) {
-      await this.run(() => this.sync(this.opts.session.currentCredentials())).catch((e: unknown) =>
-        this.log(`codex: ${asKeybridgeError(e).message}`),
-      );
+      await this.run(async () => {
+        // CODEX_HOME moved since the last run: take Keybridge's file away from the old place.
+        if (this.state.path && this.state.path !== this.path) {
+          await this.removeOurs(this.state.path);
+          this.state.path = this.path;
+        }
+        await this.sync(this.opts.session.currentCredentials());
+      }).catch((e: unknown) => this.log(`codex: ${asKeybridgeError(e).message}`));
     }
   }
 

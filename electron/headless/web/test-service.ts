@@ -144,7 +144,8 @@ export class TestService implements Service {
       planType: 'plus',
     }),
   );
-  'credentials.invalidate': Service['credentials.invalidate'] = (p, c) => this.tools['credentials.invalidate'](p, c);
+  'credentials.invalidate': Service['credentials.invalidate'] = (p, c) =>
+    this.tools['credentials.invalidate'](p, c);
   'tools.list': Service['tools.list'] = (p, c) => this.tools['tools.list'](p, c);
   'tools.decide': Service['tools.decide'] = (p, c) => this.tools['tools.decide'](p, c);
   'tools.revoke': Service['tools.revoke'] = (p, c) => this.tools['tools.revoke'](p, c);

@@ -1,0 +1,150 @@
+/**
+ * Accessibility of every UI state (issue #6 part 5), checked with axe-core through `@axe-core/playwright` in
+ * the light and the dark theme: signed out, signing in (with the paste field open, and with its error),
+ * signed in with models and usage, the approval prompt and connected tools, the sign-out confirmation,
+ * access denied, expired, error (corrupt vault), reconnecting, and the spent link. A state passes when axe
+ * finds nothing of serious or critical impact; the failure lists every violation axe found.
+ *
+ * `@axe-core/playwright` 4.13 is the newest release that runs on Node 20 (4.14 asks for Node 22.12); it
+ * injects axe through the DevTools protocol, so the page's CSP (script-src 'self') does not stop it.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { connect } from '../electron/core/client/index';
+import { createFileKeyCipher } from '../electron/core/vault/file-key-cipher';
+import { Vault } from '../electron/core/vault/vault';
+import { completeConsent } from './support/consent';
+import { ADA } from './support/fixtures';
+import { expect, signInThroughUi, test } from './support/models-fixtures';
+import { openSignedOut, startSignIn, viewTitle } from './support/ui';
+
+test.use({ viewport: { width: 900, height: 1000 } });
+
+const BLOCKING = new Set(['serious', 'critical']);
+
+/** Runs axe on the page as it is, in light and in dark; fails on serious or critical findings. */
+async function expectAccessible(page: Page, state: string): Promise<void> {
+  const report: string[] = [];
+  let blocking = 0;
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
+    // Rest the pointer away from every control, and let the colour transitions of buttons finish.
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(250);
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    for (const v of violations) {
+      if (BLOCKING.has(v.impact ?? '')) blocking += 1;
+      report.push(
+        `[${scheme}] ${v.impact ?? 'unknown'} ${v.id}: ${v.help}\n` +
+          v.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n'),
+      );
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+  expect(blocking, `axe found in "${state}":\n${report.join('\n')}`).toBe(0);
+}
+
+test('signed out, signing in with the paste field and its error, reconnecting', async ({ page, folders }) => {
+  const host = await folders.serve(await folders.create());
+  await openSignedOut(page, host.url);
+  await expectAccessible(page, 'signed out');
+
+  const consent = await startSignIn(page);
+  await consent.close();
+  await expectAccessible(page, 'signing in');
+  await page.getByRole('button', { name: 'Paste redirect URL' }).click();
+  await expect(page.getByLabel('Redirect URL')).toBeFocused();
+  await expectAccessible(page, 'signing in, paste field open');
+  await page.getByRole('button', { name: 'Submit' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Paste the address your browser shows after you sign in.');
+  await expectAccessible(page, 'signing in, paste field with its error');
+
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(viewTitle(page)).toHaveText('Connect your OpenAI account');
+  await host.stop();
+  await expect(page.getByRole('status').getByText('Reconnecting to Keybridge…')).toBeVisible();
+  await expectAccessible(page, 'reconnecting');
+});
+
+test('signed in with models and usage, the approval prompt, connected tools, the sign-out confirmation', async ({
+  page,
+  folders,
+}) => {
+  const h = await folders.create();
+  h.env.KEYBRIDGE_TOOL_POLICY = 'ask';
+  h.env.CODEX_HOME = join(h.home, 'codex');
+  const host = await folders.serve(h);
+  await signInThroughUi(page, host.url, ADA.login, ADA.email);
+  await expect(page.getByRole('region', { name: 'Models' }).getByRole('radio')).toHaveCount(3);
+  await expect(page.getByRole('meter', { name: '5-hour limit' })).toBeVisible();
+  await expectAccessible(page, 'signed in with models and usage');
+
+  const tool = await connect({ name: 'a11y-agent', socketPath: h.socket });
+  try {
+    const request = tool.getCredentials();
+    const prompt = page.getByRole('alertdialog', { name: 'Allow «a11y-agent» to use your OpenAI session?' });
+    await expect(prompt).toBeVisible();
+    await expectAccessible(page, 'approval prompt');
+    await prompt.getByRole('button', { name: 'Allow' }).click();
+    await request;
+    await expect(page.getByRole('button', { name: 'Revoke a11y-agent' })).toBeVisible();
+    await expectAccessible(page, 'connected tools');
+  } finally {
+    tool.close();
+  }
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('group', { name: /^Sign out of ada@example\.com\?/ })).toBeVisible();
+  await expectAccessible(page, 'sign-out confirmation');
+});
+
+test('access denied, and the spent link', async ({ page, browser, folders }) => {
+  const host = await folders.serve(await folders.create());
+  await openSignedOut(page, host.url);
+  const consent = await startSignIn(page);
+  await completeConsent(consent, { login: ADA.login, deny: true });
+  await consent.close();
+  await expect(page.locator('.problem[data-code="access_denied"]')).toBeVisible();
+  await expectAccessible(page, 'access denied');
+
+  const stranger = await browser.newContext();
+  try {
+    const other = await stranger.newPage();
+    await other.goto(host.url);
+    await expect(viewTitle(other)).toHaveText('Open Keybridge from its link');
+    await expectAccessible(other, 'link already used');
+  } finally {
+    await stranger.close();
+  }
+});
+
+test('expired: the refresh token was spent elsewhere', async ({ page, folders, oidc }) => {
+  const host = await folders.serve(await folders.create());
+  await signInThroughUi(page, host.url, ADA.login, ADA.email);
+  const stored = await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load();
+  const res = await fetch(`${oidc.issuer}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: stored!.refreshToken,
+      client_id: oidc.clientId,
+    }),
+  });
+  expect(res.status).toBe(200);
+  await res.body?.cancel();
+  expect((await host.cli('token', '--min-ttl', '86400')).code).not.toBe(0);
+  await expect(viewTitle(page)).toHaveText('Your session ended — sign in again');
+  await expectAccessible(page, 'expired');
+});
+
+test('error: the vault cannot be read', async ({ page, folders }) => {
+  const h = await folders.create();
+  await writeFile(join(h.home, 'vault.bin'), 'this is not a vault');
+  const host = await folders.serve(h);
+  await page.goto(host.url);
+  await expect(viewTitle(page)).toHaveText('Your saved session could not be read');
+  await expectAccessible(page, 'error (vault unreadable)');
+});
