@@ -19,6 +19,36 @@ const noElectron = {
   ],
 };
 
+// The Electron security checklist (docs/security-review.md), as far as syntax can hold it: no webPreferences
+// that turn a protection off, no Blink features, no file:// page, no raw ipcRenderer handed to the page.
+const electronChecklist = {
+  'no-restricted-syntax': [
+    'error',
+    {
+      selector:
+        'Property[key.name=/^(nodeIntegration|nodeIntegrationInWorker|nodeIntegrationInSubFrames|allowRunningInsecureContent|experimentalFeatures|webviewTag)$/][value.value=true]',
+      message: 'Electron security checklist (docs/security-review.md): this webPreference stays false.',
+    },
+    {
+      selector: 'Property[key.name=/^(contextIsolation|sandbox|webSecurity)$/][value.value=false]',
+      message: 'Electron security checklist (docs/security-review.md): this webPreference stays true.',
+    },
+    {
+      selector: "Property[key.name='enableBlinkFeatures']",
+      message: 'Electron security checklist item 10: no enableBlinkFeatures.',
+    },
+    {
+      selector: "CallExpression[callee.property.name='loadFile']",
+      message:
+        'Electron security checklist item 18: load the UI from the app scheme (app-protocol.ts), not file://.',
+    },
+    {
+      selector: "CallExpression[callee.property.name='exposeInMainWorld'] Identifier[name='ipcRenderer']",
+      message: 'Electron security checklist item 20: expose the Bridge functions, never ipcRenderer.',
+    },
+  ],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -45,6 +75,7 @@ export default tseslint.config(
     ignores: ['electron/shell/**', 'electron/main.ts', 'electron/preload.ts'],
     rules: noElectron,
   },
+  { files: ['electron/shell/**', 'electron/main.ts', 'electron/preload.ts'], rules: electronChecklist },
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -14,6 +14,7 @@ import { loadConfig, type KeybridgeConfig } from './core/config';
 import { asKeybridgeError } from './core/errors';
 import { createHost, type Host } from './core/host';
 import { devServerUrl, type AppPage } from './shell/app-page';
+import { handleAppScheme, registerAppScheme } from './shell/app-protocol';
 import { extractSchemeUrls, SCHEME, UrlInbox, wantsNoTray } from './shell/deep-links';
 import { createApprovalNotifier, type ApprovalNotifier } from './shell/approval-notifications';
 import { confirmReplaceCodexLogin, confirmSignOut, showFatal, showProblem } from './shell/dialogs';
@@ -68,6 +69,8 @@ function main(): void {
     return;
   }
   app.enableSandbox();
+  // The built UI's own scheme must be declared before 'ready' (checklist item 18: no file://).
+  registerAppScheme();
   if (process.platform === 'win32') app.setAppUserModelId('app.keybridge.desktop');
   registerSchemeClient();
 
@@ -131,7 +134,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   const devUrl = devServerUrl(process.env, app.isPackaged);
   const page: AppPage = devUrl
     ? { kind: 'dev', url: devUrl }
-    : { kind: 'file', indexPath: join(app.getAppPath(), 'dist', 'renderer', 'index.html') };
+    : { kind: 'bundle', dir: join(app.getAppPath(), 'dist', 'renderer') };
+  if (page.kind === 'bundle') handleAppScheme(page, log);
 
   // macOS needs an Edit menu for copy and paste shortcuts in the window (pasting a redirect URL).
   Menu.setApplicationMenu(

@@ -28,17 +28,20 @@ export function handleAppScheme(
   page: Extract<AppPage, { kind: 'bundle' }>,
   log: (line: string) => void,
 ): void {
-  const notFound = () => new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
+  const notFound = () =>
+    new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
   protocol.handle(APP_SCHEME, async (request) => {
     const answer = resolveAppRequest(request.url, request.method, page);
     if (!answer) {
       log('security: the app scheme refused a request outside the UI files');
       return notFound();
     }
+    // A symlink inside an unpacked folder (development) must not lead out of it. Inside app.asar there are
+    // no links to follow, and should realpath not know the archive, the lexical check above stands.
+    const real = await realpath(answer.path).catch(() => answer.path);
+    const root = await realpath(page.dir).catch(() => page.dir);
+    if (real !== root && !real.startsWith(root + sep)) return notFound();
     try {
-      // A symlink inside the folder must not lead out of it.
-      const [root, real] = await Promise.all([realpath(page.dir), realpath(answer.path)]);
-      if (real !== root && !real.startsWith(root + sep)) return notFound();
       return new Response(await readFile(real), { status: 200, headers: answer.headers });
     } catch {
       return notFound();

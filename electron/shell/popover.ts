@@ -4,13 +4,15 @@
  * usable tray — Linux, where the icon's bounds are unknown, a desktop without a status area, or
  * `--no-tray` — it is a normal window that remembers where it was.
  *
- * Security (Electron checklist): context isolation, sandbox, no Node, web security on, no webview; the
- * preload exposes only the Bridge. Navigation, new windows and permissions are handled in security.ts.
+ * Security (Electron checklist, docs/security-review.md): the webPreferences of web-preferences.ts (context
+ * isolation, sandbox, no Node, web security on, no webview); the preload exposes only the Bridge.
+ * Navigation, new windows and permissions are handled in security.ts.
  */
 import { BrowserWindow, nativeTheme, screen, type Rectangle, type WebFrameMain } from 'electron';
 import { appPageUrl, isAppPageUrl, type AppPage } from './app-page';
 import { isEmptyRect, popoverPosition } from './popover-position';
 import type { SettingsStore } from './settings';
+import { appWebPreferences } from './web-preferences';
 
 export type WindowMode = 'popover' | 'window';
 
@@ -74,21 +76,7 @@ export function createAppWindow(opts: AppWindowOptions): AppWindow {
     alwaysOnTop: popover,
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#1e1e1e' : '#ffffff',
     autoHideMenuBar: true,
-    webPreferences: {
-      preload: opts.preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      experimentalFeatures: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-      safeDialogs: true,
-    },
+    webPreferences: appWebPreferences(opts.preloadPath),
   });
   if (popover) win.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true });
   win.removeMenu();
@@ -139,8 +127,8 @@ export function createAppWindow(opts: AppWindowOptions): AppWindow {
     }
   });
 
-  if (opts.page.kind === 'file') void win.loadFile(opts.page.indexPath);
-  else void win.loadURL(opts.page.url);
+  // The built UI comes from the app's own scheme (app-protocol.ts), never from file://.
+  void win.loadURL(appPageUrl(opts.page));
 
   const place = (trayBounds?: Rectangle) => {
     if (!popover) return;

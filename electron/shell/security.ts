@@ -1,7 +1,8 @@
 /**
  * The Electron security checklist, applied once for the whole app: no navigation away from our page, no
  * new windows, no webviews, no downloads, permissions refused (but clipboard writes from our page), and
- * a Content-Security-Policy on our page. Decisions come from app-page.ts (pure, tested).
+ * a Content-Security-Policy on our page. Decisions come from app-page.ts (pure, tested). The item-by-item
+ * review is docs/security-review.md.
  */
 import { app, shell, type Session, type WebContents } from 'electron';
 import { contentSecurityPolicy, isAppPageUrl, isPermissionAllowed, type AppPage } from './app-page';
@@ -19,8 +20,8 @@ export function hardenSession(ses: Session, page: AppPage, log: (line: string) =
   ses.setDevicePermissionHandler(() => false);
   ses.on('will-download', (event) => event.preventDefault());
 
-  // The header reaches pages served over http (the dev server); the built page is a file and carries the
-  // same policy in its <meta http-equiv="Content-Security-Policy"> (the renderer's index.html).
+  // For the dev server (http). The built page gets the same header from the app scheme itself
+  // (app-protocol.ts), whether or not webRequest sees custom-scheme responses.
   const csp = contentSecurityPolicy(page);
   ses.webRequest.onHeadersReceived((details, callback) => {
     if (details.resourceType !== 'mainFrame' || !isAppPageUrl(details.url, page)) {

@@ -1,0 +1,2 @@
+'use strict';
+require('../dist/keybridge.cjs').main();
