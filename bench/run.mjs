@@ -44,7 +44,7 @@ const [hostA, hostB, hostC] = await Promise.all([
 ]);
 try {
   say('cold start…');
-  rows.push(...(await benchColdStart({ env: hostA.env, runs: quick ? 15 : 30 })));
+  rows.push(...(await benchColdStart({ env: hostA.env, runs: quick ? 20 : 50 })));
   say('broker latency and throughput…');
   rows.push(
     ...(await benchBroker({ socket: hostA.socket, dir: hostA.home, durationMs: quick ? 1000 : 3000 })),

@@ -5,16 +5,20 @@ const fs = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const bundle = join(__dirname, '..', 'dist', 'keybridge.cjs');
-if (!fs.existsSync(bundle)) {
+// `token` and `status` are what tools run, often (per request, in a prompt): they load from V8's code cache.
+// They never import() anything, which a script compiled from a cache cannot do on Node 20.
+const hot = process.argv[2] === 'token' || process.argv[2] === 'status';
+let cli;
+try {
+  cli = hot ? loadCompiled(bundle) : require(bundle);
+} catch (e) {
+  if (e.code !== 'ENOENT' && e.code !== 'MODULE_NOT_FOUND') throw e;
   process.stderr.write(
     `keybridge is not built yet: run \`npm run build:node\` in ${join(__dirname, '..')}\n`,
   );
   process.exit(1);
 }
-// `token` and `status` are what tools run, often (per request, in a prompt): they load from V8's code cache.
-// They never import() anything, which a script compiled from a cache cannot do on Node 20.
-const hot = process.argv[2] === 'token' || process.argv[2] === 'status';
-(hot ? loadCompiled(bundle) : require(bundle)).main();
+cli.main();
 
 /**
  * Loads the bundle with V8's code cache, kept beside it in `keybridge.cjs.cache`: parsing and compiling the

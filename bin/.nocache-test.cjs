@@ -1,2 +1,0 @@
-'use strict';
-require('../dist/keybridge.cjs').main();
