@@ -18,7 +18,7 @@ export function App() {
   return (
     <div className="page">
       <main className="card" aria-busy={status === null}>
-        <Header status={status} />
+        <Header status={status} offline={offline} />
         {offline && <ReconnectingBanner />}
         <div className={offline ? 'content content-stale' : 'content'}>
           {connection === 'unauthorized' ? (
@@ -73,8 +73,9 @@ function useFocusHeadingOnChange(state: Status['state']) {
   }, [state]);
 }
 
-function Header({ status }: { status: Status | null }) {
-  const pill = statePill(status);
+function Header({ status, offline }: { status: Status | null; offline: boolean }) {
+  // The last status is stale while the host is unreachable: do not claim "Connected" over it.
+  const pill = offline ? { label: 'Reconnecting', tone: 'busy' } : statePill(status);
   return (
     <header className="header">
       <Logo />
