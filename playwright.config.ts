@@ -6,17 +6,7 @@
  * Vitest owns `*.test.ts` (vitest.config.ts); Playwright owns only `e2e/*.spec.ts`.
  */
 import { defineConfig } from '@playwright/test';
-
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './test/support/chromium';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -38,7 +28,7 @@ export default defineConfig({
     browserName: 'chromium',
     headless: true,
     launchOptions: {
-      executablePath: process.env.KEYBRIDGE_TEST_CHROMIUM ?? '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
     },
     viewport: { width: 900, height: 700 },

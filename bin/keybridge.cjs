@@ -1,29 +1,155 @@
 #!/usr/bin/env node
 'use strict';
-// The `keybridge` command. The real code is the bundle built by scripts/build-node.mjs (npm install runs it).
+// The `keybridge` command. The real code is the bundle built by scripts/build-node.mjs (npm install runs it);
+// a bare `keybridge token` is answered here (see fastToken).
 const fs = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const bundle = join(__dirname, '..', 'dist', 'keybridge.cjs');
-// `token` and `status` are what tools run, often (per request, in a prompt): they load from V8's code cache.
-// They never import() anything, which a script compiled from a cache cannot do on Node 20.
-const hot = process.argv[2] === 'token' || process.argv[2] === 'status';
-let cli;
-try {
-  cli = hot ? loadCompiled(bundle) : require(bundle);
-} catch (e) {
-  if (e.code !== 'ENOENT' && e.code !== 'MODULE_NOT_FOUND') throw e;
-  process.stderr.write(
-    `keybridge is not built yet: run \`npm run build:node\` in ${join(__dirname, '..')}\n`,
-  );
-  process.exit(1);
+
+if (require.main === module) {
+  if (process.argv.length === 3 && process.argv[2] === 'token' && process.platform !== 'win32') fastToken();
+  else runCli();
 }
-cli.main();
+
+function runCli() {
+  // `token` and `status` are what tools run, often: they load from V8's code cache (see loadCompiled). They
+  // never import() anything, which a script compiled from a cache cannot do on Node 20.
+  const hot = process.argv[2] === 'token' || process.argv[2] === 'status';
+  let cli;
+  try {
+    cli = hot ? loadCompiled(bundle) : require(bundle);
+  } catch (e) {
+    if (e.code !== 'ENOENT' && e.code !== 'MODULE_NOT_FOUND') throw e;
+    process.stderr.write(
+      `keybridge is not built yet: run \`npm run build:node\` in ${join(__dirname, '..')}\n`,
+    );
+    process.exit(1);
+  }
+  cli.main();
+}
+
+/**
+ * A bare `keybridge token` — what tools run most, often once per request — in one round trip and a few lines,
+ * without loading the CLI: a bare `node -e 0` is the bar it is measured against (PRODUCT.md §7: within 1.3×).
+ * Only the success path is handled here: no host, an error answer, no answer to hello within 5 s, an approval
+ * to wait for or anything unexpected hands over to the full CLI, which asks again and explains. The endpoint is found as
+ * electron/core/paths.ts resolveBrokerEndpoint finds it (test/integration/cli-start.test.ts holds them equal).
+ */
+function fastToken() {
+  const net = require('node:net');
+  let finished = false;
+  let greeted = false;
+  let timer;
+  const socket = net.connect(brokerEndpoint(process.env, process.platform));
+  const handOver = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    socket.destroy();
+    runCli();
+  };
+  socket.on('error', handOver);
+  socket.on('close', handOver);
+  // Hello and the call in one write (the host answers a connection's lines in order, PRODUCT.md §4).
+  const hello = { protocol: 1, client: { name: 'keybridge-cli', pid: process.pid } };
+  socket.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'hello', params: hello })}\n` +
+      '{"jsonrpc":"2.0","id":2,"method":"credentials.get"}\n',
+  );
+  // A host that does not even answer hello within 5 s is handed over (the answer to the call itself may take
+  // as long as a refresh does). Armed after the first loop turn has sent the request: setting up the first
+  // timer of a process costs ~0.2 ms.
+  setImmediate(() => {
+    if (!finished && !greeted) timer = setTimeout(handOver, 5000);
+  });
+  let buffered = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk) => {
+    buffered += chunk;
+    let nl;
+    while (!finished && (nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        handOver();
+        return;
+      }
+      if (msg.id === undefined) {
+        // A notification. The one that matters: the user is being asked to approve this tool, which the
+        // full CLI says and waits for (the request it sends joins the same pending approval).
+        if (msg.method === 'approval.pending') handOver();
+        continue;
+      }
+      if (msg.error !== undefined) {
+        handOver();
+        return;
+      }
+      if (msg.id === 1) {
+        greeted = true;
+        clearTimeout(timer);
+        continue;
+      }
+      if (msg.id !== 2) continue;
+      const token = msg.result && msg.result.accessToken;
+      if (typeof token !== 'string' || token === '') {
+        handOver();
+        return;
+      }
+      finished = true;
+      clearTimeout(timer);
+      socket.destroy();
+      writeOut(`${token}\n`);
+    }
+  });
+}
+
+/** All of `text` to fd 1 without making process.stdout; a reader that went away is not an error. */
+function writeOut(text) {
+  let rest = Buffer.from(text, 'utf8');
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(fs.writeSync(1, rest));
+    } catch (e) {
+      if (e.code === 'EPIPE') return;
+      if (e.code !== 'EAGAIN') throw e;
+      process.stdout.on('error', () => {});
+      process.stdout.write(rest);
+      return;
+    }
+  }
+}
+
+/** electron/core/paths.ts resolveBrokerEndpoint, for macOS and Linux (Windows always runs the full CLI). */
+function brokerEndpoint(env, platform) {
+  if (env.KEYBRIDGE_SOCKET) return env.KEYBRIDGE_SOCKET;
+  let home = env.KEYBRIDGE_HOME;
+  if (!home) {
+    const userHome = env.HOME ?? require('node:os').homedir();
+    home =
+      platform === 'darwin'
+        ? join(userHome, 'Library', 'Application Support', 'Keybridge')
+        : join(env.XDG_CONFIG_HOME ?? join(userHome, '.config'), 'keybridge');
+  }
+  try {
+    const file = JSON.parse(fs.readFileSync(join(home, 'config.json'), 'utf8'));
+    if (typeof file.KEYBRIDGE_SOCKET === 'string' && file.KEYBRIDGE_SOCKET !== '')
+      return file.KEYBRIDGE_SOCKET;
+  } catch {
+    // No config file, or one the host will complain about: the default.
+  }
+  if (platform === 'darwin') return join(home, 'broker.sock');
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'keybridge', 'broker.sock');
+  return join(home, 'run', 'broker.sock');
+}
 
 /**
  * Loads the bundle with V8's code cache, kept beside it in `keybridge.cjs.cache`: parsing and compiling the
- * CLI is then skipped, about a millisecond of the 1.3× start-up budget of `keybridge token` (PRODUCT.md §7).
- * (Node 22's module.enableCompileCache() does the same; this works on Node 20.)
+ * CLI is then skipped, about a millisecond of start-up. (Node 22's module.enableCompileCache() does the same;
+ * this works on Node 20.)
  *
  * The cache is made at the end of a run that had none, or whose cache V8 rejected (another Node version).
  * V8 checks a cache against the source's length only, so the file starts with a key line naming the bundle's
@@ -65,3 +191,5 @@ function loadCompiled(file) {
   script.runInThisContext()(module.exports, require, module, file, dirname(file));
   return module.exports;
 }
+
+module.exports = { brokerEndpoint };

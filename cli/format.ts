@@ -2,6 +2,7 @@
  * Human-readable status for `keybridge status`: one line per fact. Types are written out here instead of
  * imported from the contract, which would pull zod into the CLI.
  */
+import { planLabel as sharedPlanLabel } from '../electron/core/account/plan-label';
 
 export interface StatusView {
   state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error' | string;
@@ -14,22 +15,9 @@ export interface StatusView {
   lastError?: { code: string; message: string };
 }
 
-const PLAN_LABELS: Record<string, string> = {
-  free: 'Free',
-  go: 'Go',
-  plus: 'Plus',
-  pro: 'Pro',
-  prolite: 'Pro Lite',
-  team: 'Team',
-  business: 'Business',
-  enterprise: 'Enterprise',
-  edu: 'Edu',
-};
-
 /** The plan as shown to people; unknown plans are kept as the server names them. */
 export function planLabel(planType: string | null | undefined): string {
-  if (!planType) return 'unknown plan';
-  return PLAN_LABELS[planType.toLowerCase()] ?? planType;
+  return sharedPlanLabel(planType) ?? 'unknown plan';
 }
 
 /** "52 min", "3 h 12 min", "2 d 4 h", "less than a minute". */

@@ -3,6 +3,7 @@
  * Pure, so the mapping is tested without Electron.
  */
 import type { Status } from '../core/api/contract';
+import { planLabel } from '../core/account/plan-label';
 
 export type TrayIconState = 'signed-out' | 'connected' | 'refreshing' | 'attention';
 export const TRAY_ICON_STATES: readonly TrayIconState[] = [
@@ -32,23 +33,7 @@ export function trayIconState(status: Status | undefined): TrayIconState {
   }
 }
 
-const KNOWN_PLANS: Record<string, string> = {
-  free: 'Free',
-  go: 'Go',
-  plus: 'Plus',
-  pro: 'Pro',
-  prolite: 'Pro Lite',
-  team: 'Team',
-  business: 'Business',
-  enterprise: 'Enterprise',
-  edu: 'Edu',
-};
-
-/** Same names as the renderer's plan badge; unknown plan types are shown as the server sent them. */
-export function planLabel(planType: string | null | undefined): string | null {
-  if (!planType || planType.trim() === '') return null;
-  return KNOWN_PLANS[planType.toLowerCase()] ?? planType;
-}
+export { planLabel };
 
 function who(status: Status): string {
   const email = status.account?.email ?? 'your account';

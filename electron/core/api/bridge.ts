@@ -2,24 +2,10 @@
  * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
+import { rendererMethods } from './contract';
 import type { CodexStatus, MethodName, ParamsOf, ResultOf, Status, ToolInfo } from './contract';
 
-export const rendererMethods = [
-  'status.get',
-  'auth.login',
-  'auth.cancel',
-  'auth.openUrl',
-  'auth.logout',
-  'models.list',
-  'models.select',
-  'usage.get',
-  'tools.list',
-  'tools.decide',
-  'tools.revoke',
-  'codex.status',
-  'codex.enable',
-  'codex.disable',
-] as const;
+export { rendererMethods };
 export type RendererMethod = (typeof rendererMethods)[number];
 
 export type BridgeCall = <M extends RendererMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;

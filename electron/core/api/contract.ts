@@ -307,24 +307,27 @@ export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);
 }
 
+/** The renderer's methods (IPC and WebSocket): account facts and actions, never a token. */
+export const rendererMethods = [
+  'status.get',
+  'auth.login',
+  'auth.cancel',
+  'auth.openUrl',
+  'auth.logout',
+  'models.list',
+  'models.select',
+  'usage.get',
+  'tools.list',
+  'tools.decide',
+  'tools.revoke',
+  'codex.status',
+  'codex.enable',
+  'codex.disable',
+] as const satisfies readonly MethodName[];
+
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
   // Approving a tool is the user's decision: no tool may answer its own approval.
   broker: (Object.keys(methods) as MethodName[]).filter((m) => m !== 'tools.decide' && m !== 'tools.revoke'),
-  renderer: [
-    'status.get',
-    'auth.login',
-    'auth.cancel',
-    'auth.openUrl',
-    'auth.logout',
-    'models.list',
-    'models.select',
-    'usage.get',
-    'tools.list',
-    'tools.decide',
-    'tools.revoke',
-    'codex.status',
-    'codex.enable',
-    'codex.disable',
-  ] as MethodName[], // = bridge.ts rendererMethods
+  renderer: rendererMethods as readonly MethodName[],
 } as const;

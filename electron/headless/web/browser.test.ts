@@ -10,19 +10,10 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, startWebUi, type WebUi } from './index';
 import { statuses, TestService } from './test-service';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../test/support/chromium';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const shots = join(repo, 'test-results');
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let outDir: string;
 let browser: Browser;
@@ -40,7 +31,7 @@ beforeAll(async () => {
     build: { outDir, emptyOutDir: true },
   });
   await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   service = new TestService();
   ui = await startWebUi({ service, staticDir: outDir });
   // The consent page the sign-in opens: a page of this same server, so nothing leaves the machine.
