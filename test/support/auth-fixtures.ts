@@ -2,6 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OPENAI_DEFAULTS, type ProviderConfig } from '../../electron/core/config';
+import type { KeybridgeError } from '../../electron/core/errors';
 
 export function providerFor(
   issuer: string,
@@ -61,3 +62,13 @@ export async function portIsFree(port: number): Promise<boolean> {
     return false;
   }
 }
+
+/** The KeybridgeError a promise rejects with; fails the test when it resolves. */
+export const rejection = async (p: Promise<unknown>): Promise<KeybridgeError> => {
+  try {
+    await p;
+  } catch (e) {
+    return e as KeybridgeError;
+  }
+  throw new Error('expected a rejection');
+};

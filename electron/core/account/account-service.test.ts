@@ -7,12 +7,11 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { providerFor } from '../../../test/support/auth-fixtures';
+import { providerFor, rejection } from '../../../test/support/auth-fixtures';
 import { startChatgptServer, type ChatgptServer } from '../../../test/support/chatgpt-server';
 import { signInOverHttp } from '../../../test/support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../../../test/support/oidc-server';
 import { createOAuthClient } from '../auth/client';
-import { KeybridgeError } from '../errors';
 import { Session } from '../session/session';
 import { SettingsFile } from '../settings-file';
 import { createFileKeyCipher } from '../vault/file-key-cipher';
@@ -103,15 +102,6 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-const rejection = async (p: Promise<unknown>): Promise<KeybridgeError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as KeybridgeError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('models', () => {
   it('fetches the list at sign-in, serves it from memory within the hour, and caches it without tokens', async () => {

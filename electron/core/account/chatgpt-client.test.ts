@@ -7,8 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Credentials } from '../api/contract';
-import type { KeybridgeError } from '../errors';
 import { createChatgptClient, type TokenSource } from './chatgpt-client';
+import { rejection } from '../../../test/support/auth-fixtures';
 
 const TOKEN_1 = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJvbmUifQ.c2lnbmF0dXJlLW9uZQ';
 const TOKEN_2 = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0d28ifQ.c2lnbmF0dXJlLXR3bw';
@@ -62,15 +62,6 @@ function client(t: TokenSource, logs: string[] = [], timeoutMs = 2000) {
     log: (l) => logs.push(l),
   });
 }
-
-const rejection = async (p: Promise<unknown>): Promise<KeybridgeError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as KeybridgeError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('createChatgptClient', () => {
   it('sends the bearer token, the account header, client_version and If-None-Match', async () => {

@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { completeSignIn, launchBrowser, type Browser } from '../../../test/support/browser';
 import { AUTH_CLAIM, startOidcServer, type OidcServer } from '../../../test/support/oidc-server';
-import { freePort, jwtPayload, providerFor } from '../../../test/support/auth-fixtures';
-import type { KeybridgeError } from '../errors';
+import { freePort, jwtPayload, providerFor, rejection } from '../../../test/support/auth-fixtures';
 import { createOAuthClient, type OAuthClientOptions } from './client';
 import type { TokenSet } from './types';
 
@@ -38,15 +37,6 @@ async function signIn(): Promise<TokenSet> {
   await completeSignIn(browser, attempt.url, { login: 'ada' });
   return attempt.result;
 }
-
-const rejection = async (p: Promise<unknown>): Promise<KeybridgeError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as KeybridgeError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('refresh', () => {
   it('rotates the refresh token and returns a fresh access token with the same account claims', async () => {

@@ -11,10 +11,10 @@ import {
   occupyPort,
   portIsFree,
   providerFor,
+  rejection,
 } from '../../../test/support/auth-fixtures';
 import type { ProviderConfig } from '../config';
 import { createOAuthClient, type OAuthClientOptions } from './client';
-import type { KeybridgeError } from '../errors';
 
 let oidc: OidcServer;
 let browser: Browser;
@@ -31,15 +31,6 @@ afterAll(async () => {
 
 const client = (overrides: Partial<ProviderConfig> = {}, opts: OAuthClientOptions = {}) =>
   createOAuthClient(providerFor(oidc.issuer, oidc.clientId, overrides), opts);
-
-const rejection = async (p: Promise<unknown>): Promise<KeybridgeError> => {
-  try {
-    await p;
-  } catch (e) {
-    return e as KeybridgeError;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('loopback sign-in', () => {
   it('returns tokens whose id_token and JWT access token carry the OpenAI auth claim', async () => {
