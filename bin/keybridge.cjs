@@ -6,6 +6,9 @@ const fs = require('node:fs');
 const { dirname, join } = require('node:path');
 
 const bundle = join(__dirname, '..', 'dist', 'keybridge.cjs');
+/** As cli/keybridge.ts says it. */
+const APPROVAL_PENDING =
+  'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
 
 if (require.main === module) {
   if (process.argv.length === 3 && process.argv[2] === 'token' && process.platform !== 'win32') fastToken();
@@ -32,9 +35,11 @@ function runCli() {
 /**
  * A bare `keybridge token` — what tools run most, often once per request — in one round trip and a few lines,
  * without loading the CLI: a bare `node -e 0` is the bar it is measured against (PRODUCT.md §7: within 1.3×).
- * Only the success path is handled here: no host, an error answer, no answer to hello within 5 s, an approval
- * to wait for or anything unexpected hands over to the full CLI, which asks again and explains. The endpoint is found as
- * electron/core/paths.ts resolveBrokerEndpoint finds it (test/integration/cli-start.test.ts holds them equal).
+ * Its answers (the token; or the host's error message with the CLI's exit code; the note that the user is
+ * being asked to approve it) are the full CLI's, pinned by the same integration tests. Anything else — no
+ * host, no answer to hello within 5 s, an answer it cannot read — is handed over to the full CLI, which asks
+ * again and explains. The endpoint is found as electron/core/paths.ts resolveBrokerEndpoint finds it
+ * (test/integration/cli-start.test.ts holds them equal).
  */
 function fastToken() {
   const net = require('node:net');
@@ -79,13 +84,18 @@ function fastToken() {
         return;
       }
       if (msg.id === undefined) {
-        // A notification. The one that matters: the user is being asked to approve this tool, which the
-        // full CLI says and waits for (the request it sends joins the same pending approval).
-        if (msg.method === 'approval.pending') handOver();
+        // A notification; the one for us: the user is being asked to approve this tool (policy `ask`).
+        if (msg.method === 'approval.pending') process.stderr.write(APPROVAL_PENDING);
         continue;
       }
-      if (msg.error !== undefined) {
-        handOver();
+      if (msg.error && typeof msg.error.message === 'string') {
+        // The host's answer, reported as the full CLI reports it (cli/keybridge.ts reportError).
+        finished = true;
+        clearTimeout(timer);
+        socket.destroy();
+        const { code, data } = msg.error;
+        process.stderr.write(`${msg.error.message}\n`);
+        process.exitCode = code === -32001 || (code === -32005 && data && data.reloginRequired) ? 4 : 1;
         return;
       }
       if (msg.id === 1) {

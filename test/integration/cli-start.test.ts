@@ -114,7 +114,7 @@ describe('keybridge token start-up', () => {
     expect(methodsOf(connections[0]![0]!.text)).toEqual(['hello', 'credentials.get']);
   });
 
-  it('hands an error answer over to the full CLI, which explains it and exits as always', async () => {
+  it('reports an error answer as the full CLI does: its message, exit 4 when not signed in', async () => {
     answer = (req) =>
       req.method === 'hello'
         ? defaultAnswer(req)
@@ -127,27 +127,39 @@ describe('keybridge token start-up', () => {
           };
     const r = await token();
     expect(r).toMatchObject({ code: 4, stdout: '', stderr: 'Not signed in. Run `keybridge login`.\n' });
-    expect(connections).toHaveLength(2); // the bin's attempt, then the full CLI's
+    // And exit 1 for other errors; the same with the full CLI (options make the bin hand over).
+    answer = (req) =>
+      req.method === 'hello'
+        ? defaultAnswer(req)
+        : { error: { code: -32005, message: 'Could not refresh.', data: { reloginRequired: false } } };
+    for (const args of [[], ['--min-ttl', '60']]) {
+      expect(await token(args)).toMatchObject({ code: 1, stdout: '', stderr: 'Could not refresh.\n' });
+    }
   });
 
-  it('hands a pending approval over to the full CLI, which says so and then prints the token', async () => {
-    answer = (req, connection, socket) => {
+  it('hands over to the full CLI when no host answers, which says so', async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const r = await token();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^Keybridge is not running \(no broker at .*broker\.sock\)/);
+    server = net.createServer().listen(join(dir, 'other.sock')); // for afterEach
+  });
+
+  it('says when it waits for the user to approve it, then prints the token once allowed', async () => {
+    answer = (req, _connection, socket) => {
       if (req.method === 'hello') return defaultAnswer(req);
-      socket.write(
-        JSON.stringify({ jsonrpc: '2.0', method: 'approval.pending', params: { name: 'keybridge-cli' } }) +
-          '\n',
-      );
-      if (connection === 0) return undefined; // the user has not answered yet when the bin hands over
-      setTimeout(
-        () => socket.write(JSON.stringify({ jsonrpc: '2.0', id: req.id, result: credentials }) + '\n'),
-        50,
-      );
+      const notice = { jsonrpc: '2.0', method: 'approval.pending', params: { name: 'keybridge-cli' } };
+      socket.write(JSON.stringify(notice) + '\n');
+      const allowed = { jsonrpc: '2.0', id: req.id, result: credentials };
+      setTimeout(() => socket.write(JSON.stringify(allowed) + '\n'), 100);
       return undefined;
     };
     const r = await token();
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(`${TOKEN}\n`);
-    expect(r.stderr).toMatch(/asking whether keybridge-cli may use your OpenAI session/);
+    expect(r).toMatchObject({ code: 0, stdout: `${TOKEN}\n` });
+    expect(r.stderr).toBe(
+      'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n',
+    );
+    expect(connections).toHaveLength(1);
   });
 
   it('finds the broker where the full CLI finds it (electron/core/paths.ts)', async () => {
