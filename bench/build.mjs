@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Bundles bench/support.ts (the real oidc-provider test server, the HTTP sign-in helper and the broker client)
- * to dist/bench/support.mjs so the .mjs benches can import it with plain node. node_modules stay external.
+ * to node_modules/.cache/keybridge-bench/support.mjs so the .mjs benches can import it with plain node
+ * (node_modules stay external and resolve from there). Not in dist/: nothing of it may ship.
  */
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
@@ -11,7 +12,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 await build({
   absWorkingDir: root,
   entryPoints: ['bench/support.ts'],
-  outfile: 'dist/bench/support.mjs',
+  outfile: 'node_modules/.cache/keybridge-bench/support.mjs',
   bundle: true,
   platform: 'node',
   target: 'node20',

@@ -15,7 +15,7 @@ export const BIN = join(ROOT, 'bin', 'keybridge.cjs');
 
 /** The bundled test support (bench/build.mjs). */
 export async function support() {
-  return import(join(ROOT, 'dist', 'bench', 'support.mjs'));
+  return import(join(ROOT, 'node_modules', '.cache', 'keybridge-bench', 'support.mjs'));
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

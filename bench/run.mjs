@@ -9,7 +9,7 @@
  *     --strict  exit 1 when a figure misses its goal (by default a bench reports, it does not gate)
  *
  * Needs the builds: dist/keybridge.cjs + dist/host.mjs (build:node), dist/renderer (vite build) and
- * dist/bench/support.mjs (bench/build.mjs); `npm run bench` makes all three first.
+ * the bundled test support (bench/build.mjs); `npm run bench` makes all three first.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';

@@ -4,7 +4,7 @@
  * clock is wrong. Bundled with esbuild on first use (node_modules stay external, resolved from the repo).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
@@ -44,10 +44,12 @@ function bundle(): Promise<string> {
   bundled ??= (async () => {
     const dir = join(ROOT, 'node_modules', '.cache', 'keybridge-tests');
     await mkdir(dir, { recursive: true });
-    const outfile = join(dir, `oidc-server-${process.pid}.mjs`);
+    // Built beside a temp name, then renamed: test files running at once each get a whole file.
+    const outfile = join(dir, 'oidc-server.mjs');
+    const temp = join(dir, `oidc-server.${process.pid}.tmp.mjs`);
     await build({
       entryPoints: [join(ROOT, 'test', 'support', 'oidc-server.ts')],
-      outfile,
+      outfile: temp,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -55,6 +57,7 @@ function bundle(): Promise<string> {
       packages: 'external',
       logLevel: 'silent',
     });
+    await rename(temp, outfile);
     return outfile;
   })();
   return bundled;
