@@ -219,12 +219,15 @@ describe('refresh', () => {
   it('runs exactly one refresh for 200 concurrent credentials.get at expiry', async () => {
     const { h } = await host();
     await signIn(h);
+    // 200 tools, each on its own connection and past hello, all ask at the same moment for more lifetime
+    // than the current token has. (A request sent after the refresh landed would rightly refresh again:
+    // no token lives 86,400 s. "Concurrent" means in flight together.)
+    const tools = await Promise.all(Array.from({ length: 200 }, () => helloedConnection(h.socket)));
     const before = oidc.stats.refreshGrants;
-    const calls = Array.from({ length: 200 }, () =>
-      brokerCall(h.socket, 'credentials.get', { minTtlSeconds: 86_400 }),
-    );
-    const answers = await Promise.all(calls);
+    const answers = await Promise.all(tools.map((t) => t.call('credentials.get', { minTtlSeconds: 86_400 })));
+    tools.forEach((t) => t.close());
     expect(oidc.stats.refreshGrants - before).toBe(1);
+    expect(answers.every((a) => a.result !== undefined)).toBe(true);
     const tokens = new Set(answers.map((a) => (a.result as { accessToken: string }).accessToken));
     expect(tokens.size).toBe(1);
   });
@@ -349,28 +352,29 @@ async function rawExchange(socket: string, lines: string[], settleMs = 500): Pro
   });
 }
 
-async function brokerCall(socket: string, method: string, params: unknown): Promise<RpcReply> {
-  const replies = await new Promise<RpcReply[]>((res, rej) => {
-    const c = connect(socket);
-    let buf = '';
-    c.on('data', (d) => {
-      buf += d;
-      const lines = buf.split('\n').filter(Boolean);
-      if (lines.length >= 2 && buf.endsWith('\n')) {
-        c.end();
-        res(lines.map((l) => JSON.parse(l)));
-      }
-    });
-    c.on('error', rej);
-    c.write(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'hello',
-        params: { protocol: 1, client: { name: 'test' } },
-      }) + '\n',
-    );
-    c.write(JSON.stringify({ jsonrpc: '2.0', id: 2, method, params }) + '\n');
+/** A broker connection that has said hello; `call` sends one request and resolves with its reply. */
+async function helloedConnection(socket: string) {
+  const c = connect(socket);
+  const waiting = new Map<number, (r: RpcReply) => void>();
+  let buf = '';
+  let nextId = 1;
+  c.on('data', (d) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const reply = JSON.parse(buf.slice(0, i)) as RpcReply;
+      buf = buf.slice(i + 1);
+      waiting.get(reply.id as number)?.(reply);
+    }
   });
-  return replies.find((r) => r.id === 2)!;
+  const call = (method: string, params: unknown) =>
+    new Promise<RpcReply>((res, rej) => {
+      const id = nextId++;
+      waiting.set(id, res);
+      c.once('error', rej);
+      c.write(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+    });
+  await new Promise<void>((res, rej) => c.once('connect', res).once('error', rej));
+  await call('hello', { protocol: 1, client: { name: 'test' } });
+  return { call, close: () => c.end() };
 }
