@@ -2,10 +2,28 @@
  * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
-import { rendererMethods } from './contract';
 import type { CodexStatus, MethodName, ParamsOf, ResultOf, Status, ToolInfo } from './contract';
 
-export { rendererMethods };
+/**
+ * The renderer's methods (IPC and WebSocket): account facts and actions, never a token. Declared here, free
+ * of zod, because the sandboxed preload bundles this file; contract.ts builds `grants.renderer` from it.
+ */
+export const rendererMethods = [
+  'status.get',
+  'auth.login',
+  'auth.cancel',
+  'auth.openUrl',
+  'auth.logout',
+  'models.list',
+  'models.select',
+  'usage.get',
+  'tools.list',
+  'tools.decide',
+  'tools.revoke',
+  'codex.status',
+  'codex.enable',
+  'codex.disable',
+] as const satisfies readonly MethodName[];
 export type RendererMethod = (typeof rendererMethods)[number];
 
 export type BridgeCall = <M extends RendererMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;

@@ -4,6 +4,7 @@
  * methods it grants (the renderer never gets `credentials.*`).
  */
 import { z } from 'zod';
+import { rendererMethods } from './bridge';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -306,24 +307,6 @@ export const RpcErrorCode = {
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);
 }
-
-/** The renderer's methods (IPC and WebSocket): account facts and actions, never a token. */
-export const rendererMethods = [
-  'status.get',
-  'auth.login',
-  'auth.cancel',
-  'auth.openUrl',
-  'auth.logout',
-  'models.list',
-  'models.select',
-  'usage.get',
-  'tools.list',
-  'tools.decide',
-  'tools.revoke',
-  'codex.status',
-  'codex.enable',
-  'codex.disable',
-] as const satisfies readonly MethodName[];
 
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
