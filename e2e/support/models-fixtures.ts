@@ -4,25 +4,18 @@
  * `keybridge serve --ui` twice on the same data folder (a restart, for the offline case), which the shared
  * `hosts` fixture does not do: it removes the data folder when a host stops.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { startChatgptServer, type ChatgptServer } from '../../test/support/chatgpt-server';
-import { BIN, cli, makeHostEnv, removeHome, type CliResult, type HostEnv } from '../../test/support/host';
+import { makeHostEnv, removeHome, type HostEnv } from '../../test/support/host';
 import { completeConsent } from './consent';
 import { expect, test as base } from './fixtures';
 import { openSignedOut, startSignIn, viewTitle } from './ui';
+import { serveUi, type UiHost } from './ui-host';
 
 export { expect };
 
-export interface RestartableHost {
-  h: HostEnv;
-  url: string;
-  output(): string;
-  cli(...args: string[]): Promise<CliResult>;
-  /** Stops this process; the data folder stays for the next one. */
-  stop(): Promise<number | null>;
-}
+/** A host whose `stop()` leaves the data folder, so another can start on it (a restart). */
+export type RestartableHost = UiHost;
 
 export interface DataFolders {
   /** A fresh data folder whose host talks to this worker's authorization server and ChatGPT stand-in. */
@@ -69,38 +62,6 @@ export const test = base.extend<{ folders: DataFolders }, { chat: ChatgptServer 
     await chat.setMode('online');
   },
 });
-
-const UI_LINE = /^Open the Keybridge UI: (http:\/\/\S+)$/m;
-
-async function serveUi(h: HostEnv, timeoutMs = 20_000): Promise<RestartableHost> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--ui'], {
-    env: h.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  let stopping: Promise<number | null> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      const code = await exited;
-      clearTimeout(kill);
-      return code;
-    })());
-  const deadline = Date.now() + timeoutMs;
-  let url: string | undefined;
-  while (!(url = UI_LINE.exec(out)?.[1]) || !existsSync(h.socket)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`keybridge serve --ui did not start:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { h, url, output: () => out, cli: (...args) => cli(h, ...args), stop };
-}
 
 /** Opens the host's link, signs in as `login` through the consent tab, and waits for the signed-in view. */
 export async function signInThroughUi(page: Page, url: string, login: string, email: string): Promise<void> {

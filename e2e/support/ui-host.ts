@@ -21,13 +21,8 @@ export interface UiHost {
   stop(): Promise<number | null>;
 }
 
-export async function startUiHost(
-  issuer: string,
-  clientId: string,
-  extraEnv: Record<string, string> = {},
-  timeoutMs = 20_000,
-): Promise<UiHost> {
-  const h = await makeHostEnv(issuer, clientId, extraEnv);
+/** `keybridge serve --ui` on an existing data folder; `stop()` leaves the folder for a restart. */
+export async function serveUi(h: HostEnv, timeoutMs = 20_000): Promise<UiHost> {
   const child = spawn(process.execPath, [BIN, 'serve', '--ui'], {
     env: h.env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -44,7 +39,6 @@ export async function startUiHost(
       const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const code = await exited;
       clearTimeout(kill);
-      await removeHome(h);
       return code;
     })());
 
@@ -63,4 +57,25 @@ export async function startUiHost(
     await new Promise((r) => setTimeout(r, 50));
   }
   return { h, url, output: () => out, cli: (...args) => cli(h, ...args), stop };
+}
+
+/** A fresh data folder and `keybridge serve --ui` on it; `stop()` also removes the folder. */
+export async function startUiHost(
+  issuer: string,
+  clientId: string,
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<UiHost> {
+  const h = await makeHostEnv(issuer, clientId, extraEnv);
+  const host = await serveUi(h, timeoutMs).catch(async (e: unknown) => {
+    await removeHome(h);
+    throw e;
+  });
+  let removed: Promise<number | null> | undefined;
+  const stop = () =>
+    (removed ??= host.stop().then(async (code) => {
+      await removeHome(h);
+      return code;
+    }));
+  return { ...host, stop };
 }
