@@ -6,10 +6,8 @@
  */
 import type { Page } from '@playwright/test';
 import { captureSchemeRedirect, completeConsent } from './support/consent';
-import { ADA, expect, test } from './support/fixtures';
+import { ADA, ADA_VIEW, expect, test } from './support/fixtures';
 import { expectSignedIn, openSignedOut, startSignIn, viewTitle } from './support/ui';
-
-const ADA_VIEW = { email: ADA.email, planLabel: 'Plus', accountId: ADA.accountId };
 
 /** Signs in at the consent tab and returns the `keybridge://` redirect the browser could not open. */
 async function consentToScheme(consent: Page): Promise<URL> {

@@ -6,10 +6,8 @@
 import { createFileKeyCipher } from '../electron/core/vault/file-key-cipher';
 import { Vault } from '../electron/core/vault/vault';
 import { completeConsent } from './support/consent';
-import { ADA, expect, test } from './support/fixtures';
-import { expectSignedIn, openSignedOut, signInButton, startSignIn, viewTitle } from './support/ui';
-
-const ADA_VIEW = { email: ADA.email, planLabel: 'Plus', accountId: ADA.accountId };
+import { ADA, ADA_VIEW, expect, test } from './support/fixtures';
+import { expectSignedIn, openSignedOut, signInAs, signInButton, startSignIn, viewTitle } from './support/ui';
 
 test('signs in with OpenAI from the UI: consent in a new tab, then the account in the UI tab', async ({
   page,
@@ -78,11 +76,7 @@ test('signs in with OpenAI from the UI: consent in a new tab, then the account i
 
 test('signs out after a confirmation, and the host really is signed out', async ({ page, hosts, shot }) => {
   const host = await hosts.start();
-  await openSignedOut(page, host.url);
-  const consent = await startSignIn(page);
-  await completeConsent(consent, { login: ADA.login });
-  await expectSignedIn(page, ADA_VIEW);
-  await consent.close();
+  await signInAs(page, host.url, ADA.login, ADA_VIEW);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   const confirm = page.getByRole('group', { name: `Sign out of ${ADA.email}? Connected tools lose access.` });
@@ -116,10 +110,7 @@ test('the printed link works once: a second browser opening it gets no status', 
   shot,
 }) => {
   const host = await hosts.start();
-  await openSignedOut(page, host.url);
-  const consent = await startSignIn(page);
-  await completeConsent(consent, { login: ADA.login });
-  await expectSignedIn(page, ADA_VIEW);
+  await signInAs(page, host.url, ADA.login, ADA_VIEW);
 
   const stranger = await browser.newContext();
   try {

@@ -6,10 +6,8 @@ import { createFileKeyCipher } from '../electron/core/vault/file-key-cipher';
 import { Vault } from '../electron/core/vault/vault';
 import type { OidcServer } from '../test/support/oidc-server';
 import { completeConsent } from './support/consent';
-import { ADA, expect, test } from './support/fixtures';
-import { expectSignedIn, openSignedOut, signInButton, startSignIn, viewTitle } from './support/ui';
-
-const ADA_VIEW = { email: ADA.email, planLabel: 'Plus', accountId: ADA.accountId };
+import { ADA, ADA_VIEW, expect, test } from './support/fixtures';
+import { expectSignedIn, openSignedOut, signInAs, signInButton, startSignIn, viewTitle } from './support/ui';
 
 /** Redeems `refreshToken` at the token endpoint, as another tool holding a copy would (RFC 6749 §6). */
 async function redeemElsewhere(oidc: OidcServer, refreshToken: string): Promise<number> {
@@ -62,11 +60,7 @@ test('a refresh token spent elsewhere ends in “sign in again”, with no retry
   shot,
 }) => {
   const host = await hosts.start();
-  await openSignedOut(page, host.url);
-  const consent = await startSignIn(page);
-  await completeConsent(consent, { login: ADA.login });
-  await expectSignedIn(page, ADA_VIEW);
-  await consent.close();
+  await signInAs(page, host.url, ADA.login, ADA_VIEW);
 
   // Another tool redeems the host's single-use refresh token: the host's copy is now spent.
   const stored = await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load();

@@ -12,6 +12,8 @@ import { startOidcServer, type OidcServer } from '../../test/support/oidc-server
 import { startUiHost, type UiHost } from './ui-host';
 
 export const ADA = { login: 'ada@example.com', email: 'ada@example.com', plan: 'plus', accountId: 'acc-ada' };
+/** What the signed-in view shows for ADA. */
+export const ADA_VIEW = { email: ADA.email, planLabel: 'Plus', accountId: ADA.accountId };
 
 export interface Hosts {
   /** `keybridge serve --ui` against this worker's authorization server; extra KEYBRIDGE_* env on top. */

@@ -3,6 +3,7 @@
  * view heading's id, which every view has for focus management).
  */
 import { expect, type Page } from '@playwright/test';
+import { completeConsent } from './consent';
 
 /** The heading of whichever view is showing (every view's h1 is #view-title). */
 export const viewTitle = (page: Page) => page.locator('#view-title');
@@ -48,4 +49,18 @@ export async function expectSignedIn(page: Page, account: ExpectedAccount): Prom
   // The headless host in a test has no OS keyring: the file-key cipher, described honestly as unprotected.
   await expect(facts.getByText(/Encrypted with a key file beside the vault/)).toBeVisible();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeEnabled();
+}
+
+/** The whole sign-in a person does: open the link, sign in at the consent tab, see the account, close the tab. */
+export async function signInAs(
+  page: Page,
+  url: string,
+  login: string,
+  account: ExpectedAccount,
+): Promise<void> {
+  await openSignedOut(page, url);
+  const consent = await startSignIn(page);
+  await completeConsent(consent, { login });
+  await expectSignedIn(page, account);
+  await consent.close();
 }
