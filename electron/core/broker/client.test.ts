@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BrokerCallError, connectBroker } from './client';
 import { startBroker, type Broker } from './server';
-import { createTestService, SIGNED_OUT, tempDir, type TestService } from './test-support';
+import { createTestService, leaveStaleSocket, SIGNED_OUT, tempDir, type TestService } from './test-support';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let service: TestService;
@@ -34,13 +33,7 @@ describe('connectBroker', () => {
 
   it('says the same for a stale socket file nobody listens on', async () => {
     const path = join(tmp.dir, 'stale.sock');
-    const child = spawn(process.execPath, [
-      '-e',
-      `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
-    ]);
-    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await leaveStaleSocket(path);
     await expect(connectBroker(path, { name: 't' })).rejects.toMatchObject({ code: 'host_not_running' });
   });
 

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmod, lstat, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import {
   SIGNED_OUT,
   tempDir,
   type TestService,
+  leaveStaleSocket,
 } from './test-support';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -255,13 +255,7 @@ describe('endpoint', () => {
   it('replaces a stale socket left by a host that died', async () => {
     const path = join(tmp.dir, 'stale.sock');
     // A real host process killed without a chance to clean up leaves its socket file behind.
-    const child = spawn(process.execPath, [
-      '-e',
-      `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
-    ]);
-    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await leaveStaleSocket(path);
     expect((await lstat(path)).isSocket()).toBe(true);
 
     const b = await start(path);

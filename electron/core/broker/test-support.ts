@@ -3,6 +3,7 @@
  * the OAuth stack) and a raw NDJSON connection that speaks bytes, so tests can send what a client library
  * never would.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -238,4 +239,15 @@ export async function greetedConnect(path: string, name = 'test-tool'): Promise<
   const answer = await conn.response('hello');
   if (!('result' in answer)) throw new Error(`hello failed: ${JSON.stringify(answer)}`);
   return conn;
+}
+
+/** A real process listens on `path` and is SIGKILLed, leaving its socket file behind as a crashed host would. */
+export async function leaveStaleSocket(path: string): Promise<void> {
+  const child = spawn(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`,
+  ]);
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('exit', resolve));
 }
