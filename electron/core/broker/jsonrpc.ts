@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isMethodName, methods, RpcErrorCode, type MethodName } from '../api/contract';
+import type { CallContext, Service } from '../api/service';
 import { KeybridgeError, redact, type ErrorCode } from '../errors';
 
 export type RpcId = string | number | null;
@@ -45,8 +46,11 @@ const RequestShape = z.object({
   method: z.string({ error: 'method must be a string' }).min(1, { error: 'method must not be empty' }),
   // Spec §4.2: by-name (object) or by-position (array). Our methods are all by-name; an array is a valid
   // request with invalid params (-32602), decided by parseParams.
+  // Only the shape is checked here (no copy): parseParams checks the fields against the method's schema.
   params: z
-    .union([z.record(z.string(), z.unknown()), z.array(z.unknown())], { error: 'params must be an object' })
+    .custom<Record<string, unknown> | unknown[]>((v) => typeof v === 'object' && v !== null, {
+      error: 'params must be an object',
+    })
     .optional(),
 });
 
@@ -121,6 +125,32 @@ export function checkMethod(method: string, granted: readonly string[]): MethodN
     throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${truncate(method, 80)}.`);
   }
   return method;
+}
+
+type Handler = (params: unknown, ctx: CallContext) => Promise<unknown>;
+
+/**
+ * The one dispatch step every JSON-RPC transport (broker, WebSocket) shares: the method must be in `granted`,
+ * its params must match the contract, and the Service's handler gets the parsed params. `local` answers
+ * methods the transport handles itself (the broker's per-connection `subscribe`). Returns the method's name
+ * with the handler's result, so a transport can check the result against the contract.
+ */
+export async function dispatch(
+  service: Service,
+  method: string,
+  params: unknown,
+  ctx: CallContext,
+  granted: readonly string[],
+  local?: Partial<Record<MethodName, (parsed: unknown) => unknown>>,
+): Promise<{ name: MethodName; result: unknown }> {
+  const name = checkMethod(method, granted);
+  const parsed = parseParams(name, params);
+  const own = local?.[name];
+  if (own) return { name, result: own(parsed) };
+  const handler = (service as unknown as Record<string, Handler | undefined>)[name];
+  if (typeof handler !== 'function')
+    throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${name}.`);
+  return { name, result: await handler.call(service, parsed, ctx) };
 }
 
 const SIGN_IN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -17,7 +17,7 @@ import { isNamedPipe } from '../paths';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
 import { socketPeer } from './peer';
 import {
-  checkMethod,
+  dispatch,
   errorResponse,
   notification,
   parseMessage,
@@ -55,8 +55,6 @@ export interface Broker {
 
 /** A peer that stops reading while we keep writing is dropped before it can make us hold unbounded memory. */
 const MAX_BUFFERED_WRITE_BYTES = 8 * 1024 * 1024;
-
-type Handler = (params: unknown, ctx: CallContext) => Promise<unknown>;
 
 export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const path = opts.socketPath;
@@ -155,8 +153,12 @@ class Connection {
   readonly topics = new Set<Topic>();
   /** The pid the tool said it has (hello); shown as unverified. */
   private reportedPid: number | undefined;
+  /** Set by hello; every later request runs with it. */
+  private ctx: CallContext | undefined;
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
+  /** Methods this connection answers itself rather than the Service. */
+  private readonly own = { subscribe: (p: unknown) => this.subscribe(p as { topics: Topic[] }) };
 
   constructor(
     private readonly socket: net.Socket,
@@ -245,19 +247,14 @@ class Connection {
 
   private async dispatch(method: string, params: unknown): Promise<unknown> {
     if (method === 'hello') return this.hello(params);
-    if (this.client === undefined) {
+    if (this.ctx === undefined) {
       throw new RpcError(
         RpcErrorCode.HelloRequired,
         `Call hello first: the first request on a connection must be hello {protocol: ${PROTOCOL_VERSION}, client: {name}}.`,
       );
     }
-    const name = checkMethod(method, grants.broker);
-    const parsed = parseParams(name, params);
-    if (name === 'subscribe') return this.subscribe(parsed as { topics: Topic[] });
-    const handler = (this.broker.service as unknown as Record<string, Handler | undefined>)[name];
-    if (typeof handler !== 'function')
-      throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${name}.`);
-    return handler.call(this.broker.service, parsed, this.context());
+    const { result } = await dispatch(this.broker.service, method, params, this.ctx, grants.broker, this.own);
+    return result;
   }
 
   private async hello(params: unknown): Promise<unknown> {
@@ -277,9 +274,11 @@ class Connection {
         ? { name: p.client.name }
         : { name: p.client.name, version: p.client.version };
     this.reportedPid = p.client.pid;
+    // Who the caller is does not change after hello: one context serves every later request.
+    this.ctx = this.context();
     this.broker.service.brokerConnection?.(this.client, true);
     if (this.broker.serverInfo) return { protocol: PROTOCOL_VERSION, server: this.broker.serverInfo };
-    return this.broker.service.hello(p, this.context());
+    return this.broker.service.hello(p, this.ctx);
   }
 
   /** Replaces this connection's subscriptions; answers with the topics that will be delivered. */

@@ -59,12 +59,25 @@ export function tokenSha256(accessToken: string): string {
 
 /** tools.changed is sent at most this often (a burst of requests is one event). */
 const TOOLS_EVENT_DELAY_MS = 25;
+/**
+ * A use changes only "last used": a tool asking in a loop must not rebuild and send the list every 25 ms.
+ * At most once a second, like the registry's write of it (tools-registry.ts).
+ */
+const USED_EVENT_DELAY_MS = 1000;
 
 export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const { session, gate, codex } = opts;
   const noticeListeners = new Set<(n: BrokerNotice) => void>();
   const eventListeners = new Set<(e: ServiceEvent) => void>();
   let toolsTimer: NodeJS.Timeout | null = null;
+  /** When the scheduled tools.changed goes out (a more urgent change brings it forward). */
+  let toolsDue = 0;
+  /** The hash of the current token, kept while the token stays the same (asked for per notice and invalidate). */
+  let hashed: { token: string; sha256: string } | null = null;
+  const currentSha256 = (accessToken: string): string => {
+    if (hashed?.token !== accessToken) hashed = { token: accessToken, sha256: tokenSha256(accessToken) };
+    return hashed.sha256;
+  };
 
   const notice = (n: BrokerNotice) => {
     for (const l of noticeListeners) l(n);
@@ -72,12 +85,18 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const event = (e: ServiceEvent) => {
     for (const l of eventListeners) l(e);
   };
-  const toolsChanged = () => {
-    if (toolsTimer || eventListeners.size === 0) return;
+  const toolsChanged = (delayMs = TOOLS_EVENT_DELAY_MS) => {
+    if (eventListeners.size === 0) return;
+    const due = Date.now() + delayMs;
+    if (toolsTimer) {
+      if (toolsDue <= due) return;
+      clearTimeout(toolsTimer);
+    }
+    toolsDue = due;
     toolsTimer = setTimeout(() => {
       toolsTimer = null;
       event({ name: 'tools.changed', payload: { tools: gate.list() } });
-    }, TOOLS_EVENT_DELAY_MS);
+    }, delayMs);
     toolsTimer.unref?.();
   };
 
@@ -90,7 +109,7 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
     const base = {
       reason,
       expiresAt: creds ? new Date(creds.expiresAt).toISOString() : null,
-      tokenSha256: creds ? tokenSha256(creds.accessToken) : null,
+      tokenSha256: creds ? currentSha256(creds.accessToken) : null,
       accountId: creds ? creds.accountId : null,
     };
     return {
@@ -116,6 +135,8 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const afterPendingAnswers = (send: () => void) => setImmediate(send);
 
   const stopSession = session.onCredentials((_creds, reason: CredentialsReason) => {
+    // A new token (or none): the cached hash must not outlive the token it names.
+    hashed = null;
     // Restored at start: no tool is connected yet.
     if (reason === 'restored') return;
     if (reason === 'signedOut' || reason === 'expired')
@@ -124,6 +145,11 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   });
 
   const stopGate = gate.onChange((change: ApprovalChange) => {
+    // Every credentials request emits `used`: it only reschedules the list, nothing else is built for it.
+    if (change.kind === 'used') {
+      toolsChanged(USED_EVENT_DELAY_MS);
+      return;
+    }
     const only = new Set([change.name]);
     switch (change.kind) {
       case 'pending': {
@@ -149,7 +175,6 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
         afterPendingAnswers(() => notice(credentialsNotice('revoked', only)));
         break;
       case 'timedOut':
-      case 'used':
         break;
     }
     toolsChanged();
@@ -195,7 +220,9 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   return {
     async 'credentials.get'(params, ctx) {
       const name = toolOf(ctx);
-      if (name !== undefined) {
+      // A tool on record as allowed (every request after its first) has nothing to ask: the session's own
+      // not-signed-in error comes from `credentials` below, and `stillServed` checks again after the await.
+      if (name !== undefined && gate.recordedAccess(name) !== 'allowed') {
         await requireSignedIn(params?.minTtlSeconds);
         await gate.authorize(name, ctx.peer);
       }
@@ -209,7 +236,7 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       await requireSignedIn();
       if (name !== undefined) await gate.authorize(name, ctx.peer);
       const current = session.currentCredentials();
-      if (current && tokenSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
+      if (current && currentSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
         opts.log?.(`tools: ${name ?? 'a caller'} reports the current token as rejected; refreshing`);
         await session.refresh();
       }

@@ -4,21 +4,18 @@
  * every result and status is re-parsed through the contract's schema on the way out: zod drops any field
  * the contract does not name, so nothing beyond Status (never a token) can reach the page.
  */
-import { events, grants, methods, Status, type EventName, type MethodName } from '../../core/api/contract';
+import { events, grants, methods, Status, type EventName } from '../../core/api/contract';
 import type { CallContext, Service } from '../../core/api/service';
 import {
-  checkMethod,
+  dispatch,
   errorResponse,
   notification,
   parseMessage,
-  parseParams,
   resultResponse,
   toRpcError,
   type RpcResponse,
 } from '../../core/broker/jsonrpc';
 import { KeybridgeError } from '../../core/errors';
-
-type Handler = (params: unknown, ctx: CallContext) => Promise<unknown>;
 
 const CONTEXT: CallContext = { transport: 'websocket' };
 
@@ -42,12 +39,7 @@ export async function handleRpcMessage(
 }
 
 async function call(service: Service, method: string, params: unknown): Promise<unknown> {
-  const name: MethodName = checkMethod(method, grants.renderer);
-  const parsed = parseParams(name, params);
-  const handler = (service as unknown as Record<string, Handler | undefined>)[name];
-  if (typeof handler !== 'function')
-    throw new KeybridgeError('internal', `The host does not answer ${name}.`);
-  const result = await handler.call(service, parsed, CONTEXT);
+  const { name, result } = await dispatch(service, method, params, CONTEXT, grants.renderer);
   const checked = methods[name].result.safeParse(result);
   if (!checked.success)
     throw new KeybridgeError('internal', `The host answered ${name} with an unexpected shape.`);
