@@ -7,7 +7,6 @@
  * Exit codes: 0 success, 1 error (host not running, failure), 2 usage, 4 not signed in, 130 interrupted.
  */
 import { constants as osConstants } from 'node:os';
-import { writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -21,15 +20,12 @@ import { openBrowser } from './browser';
 import { codexCommand } from './codex';
 import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
+import { APPROVAL_PENDING, rpcExitCode, writeStdout } from './token-fast';
 
 declare const __KEYBRIDGE_VERSION__: string | undefined;
 export const VERSION = typeof __KEYBRIDGE_VERSION__ === 'string' ? __KEYBRIDGE_VERSION__ : '0.0.0-dev';
 
 export const EXIT = { ok: 0, error: 1, usage: 2, notSignedIn: 4, interrupted: 130 } as const;
-
-/** JSON-RPC error codes of PRODUCT.md §4 the CLI reacts to (copied: the contract module pulls in zod). */
-const RPC_NOT_SIGNED_IN = -32001;
-const RPC_REFRESH_FAILED = -32005;
 
 export interface Io {
   out(text: string): void;
@@ -216,11 +212,7 @@ async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): 
   });
   // Policy `ask`: the first request waits for the user's answer in Keybridge; say so instead of hanging silently.
   client.onNotification((method) => {
-    if (method === 'approval.pending') {
-      io.err(
-        'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n',
-      );
-    }
+    if (method === 'approval.pending') io.err(APPROVAL_PENDING);
   });
   try {
     return await fn(client);
@@ -279,52 +271,11 @@ async function serve(argv: readonly string[]): Promise<number> {
 
 function reportError(e: unknown, io: Io): number {
   io.err(errorMessage(e) + '\n');
-  if (e instanceof BrokerCallError) {
-    if (e.code === RPC_NOT_SIGNED_IN) return EXIT.notSignedIn;
-    if (
-      e.code === RPC_REFRESH_FAILED &&
-      (e.data as { reloginRequired?: boolean } | undefined)?.reloginRequired
-    ) {
-      return EXIT.notSignedIn;
-    }
-  }
-  return EXIT.error;
+  return e instanceof BrokerCallError ? rpcExitCode(e.code, e.data) : EXIT.error;
 }
 
 function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/**
- * Data goes to stdout with plain write(2)s on fd 1: process.stdout is a stream over the pipe or terminal that
- * costs ~0.7 ms to make on first use, a good part of what `keybridge token` may spend beyond a bare
- * `node -e 0` (PRODUCT.md §7). A reader that went away (`keybridge token | head -c 10`) is not an error. A
- * stdout that is non-blocking and full falls back to the stream (which waits), and then stays with it so the
- * output keeps its order.
- */
-let stdoutStream: NodeJS.WriteStream | undefined;
-
-function writeStdout(text: string): void {
-  if (stdoutStream) {
-    stdoutStream.write(text);
-    return;
-  }
-  let rest = Buffer.from(text, 'utf8');
-  while (rest.length > 0) {
-    try {
-      rest = rest.subarray(writeSync(1, rest));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return;
-      if (code !== 'EAGAIN') throw e;
-      stdoutStream = process.stdout;
-      stdoutStream.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EPIPE') throw err;
-      });
-      stdoutStream.write(rest);
-      return;
-    }
-  }
 }
 
 /** The bin's entry: runs, then lets Node exit on its own so piped output is flushed. */

@@ -5,6 +5,8 @@
  *   dist/keybridge.cjs  the CLI, one CommonJS file with no dependencies: `keybridge token` must start within
  *                       1.3× of a bare `node -e 0` (PRODUCT.md §7), so the bundle is checked to hold no zod,
  *                       no oauth4webapi and nothing else from node_modules.
+ *   dist/token-fast.cjs a bare `keybridge token` (cli/token-fast.ts), which bin/keybridge.cjs answers without
+ *                       loading the CLI; held to the same rules as the CLI bundle, and to a smaller budget.
  *   dist/host.mjs       the headless host (`keybridge serve`), ESM, node_modules left external.
  *   dist/client.{mjs,cjs,d.ts,d.mts,d.cts}
  *                       `keybridge/client` for tool authors (package.json exports), dependency-free like the CLI.
@@ -20,6 +22,7 @@ const fromPrepare = process.env.npm_lifecycle_event === 'prepare';
 
 /** The CLI may bundle only these (relative to the repo root); anything else means a heavy import crept in. */
 const CLI_MAX_BYTES = 64 * 1024;
+const FAST_MAX_BYTES = 8 * 1024;
 const CLI_FORBIDDEN = [/node_modules\//, /electron\/core\/api\/contract\.ts$/, /electron\/core\/config\.ts$/];
 
 let esbuild;
@@ -53,6 +56,12 @@ const results = await Promise.allSettled([
   }),
   esbuild.build({
     ...common,
+    entryPoints: ['cli/token-fast.ts'],
+    outfile: 'dist/token-fast.cjs',
+    format: 'cjs',
+  }),
+  esbuild.build({
+    ...common,
     entryPoints: ['electron/headless/serve.ts'],
     outfile: 'dist/host.mjs',
     format: 'esm',
@@ -69,9 +78,10 @@ const results = await Promise.allSettled([
 ]);
 
 let failed = false;
-const [cli, host, clientEsm, clientCjs] = results;
+const [cli, fast, host, clientEsm, clientCjs] = results;
 for (const [name, r] of [
   ['dist/keybridge.cjs', cli],
+  ['dist/token-fast.cjs', fast],
   ['dist/host.mjs', host],
   ['dist/client.mjs', clientEsm],
   ['dist/client.cjs', clientCjs],
@@ -87,17 +97,21 @@ for (const [name, r] of [
 }
 
 let cliRejected = false;
-if (cli.status === 'fulfilled') {
-  const inputs = Object.keys(cli.value.metafile.inputs);
+for (const [name, r, maxBytes] of [
+  ['dist/keybridge.cjs', cli, CLI_MAX_BYTES],
+  ['dist/token-fast.cjs', fast, FAST_MAX_BYTES],
+]) {
+  if (r.status !== 'fulfilled') continue;
+  const inputs = Object.keys(r.value.metafile.inputs);
   const heavy = inputs.filter((p) => CLI_FORBIDDEN.some((re) => re.test(p.replaceAll('\\', '/'))));
-  const size = (await stat(join(root, 'dist/keybridge.cjs'))).size;
+  const size = (await stat(join(root, name))).size;
   if (heavy.length > 0) {
     cliRejected = true;
-    console.error(`build-node: the CLI bundle must stay dependency-free but pulls in: ${heavy.join(', ')}`);
+    console.error(`build-node: ${name} must stay dependency-free but pulls in: ${heavy.join(', ')}`);
   }
-  if (size > CLI_MAX_BYTES) {
+  if (size > maxBytes) {
     cliRejected = true;
-    console.error(`build-node: dist/keybridge.cjs is ${size} bytes, over the ${CLI_MAX_BYTES}-byte budget`);
+    console.error(`build-node: ${name} is ${size} bytes, over the ${maxBytes}-byte budget`);
   }
 }
 
@@ -111,8 +125,10 @@ for (const r of [clientEsm, clientCjs]) {
 }
 if (!(await emitClientTypes())) failed = true;
 
-// A CLI bundle that broke its budget is removed, so the light path can never silently get heavy.
-if (cliRejected) await unlink(join(root, 'dist/keybridge.cjs')).catch(() => {});
+// CLI bundles that broke their budget are removed, so the light path can never silently get heavy.
+if (cliRejected)
+  for (const name of ['dist/keybridge.cjs', 'dist/token-fast.cjs'])
+    await unlink(join(root, name)).catch(() => {});
 await linkOwnBin();
 if (failed || cliRejected) {
   // From `prepare` (npm install, npm ci, and npx's one-time install of this package) a failed build only warns:

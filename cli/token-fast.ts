@@ -1,0 +1,145 @@
+/**
+ * A bare `keybridge token` — what tools run most, often once per request — in one round trip, without loading
+ * the CLI: a bare `node -e 0` is the bar it is measured against (PRODUCT.md §7: within 1.3×). Bundled on its
+ * own as dist/token-fast.cjs (scripts/build-node.mjs), which bin/keybridge.cjs requires for exactly that
+ * command; the full CLI (cli/keybridge.ts) shares its approval note, exit-code rule and stdout writer, and both
+ * find the broker with electron/core/paths.ts, so the two paths cannot drift apart.
+ *
+ * Its answers (the token; or the host's error message with the CLI's exit code; the note that the user is
+ * being asked to approve it) are the full CLI's, pinned by the same integration tests. Anything else — no
+ * host, no answer to hello within 5 s, an answer it cannot read — is handed over to the full CLI, which asks
+ * again and explains.
+ */
+import { writeSync } from 'node:fs';
+import { connect } from 'node:net';
+import { resolveBrokerEndpoint } from '../electron/core/paths';
+
+/** Said while the host asks the user whether the CLI may have the session (policy `ask`, PRODUCT.md §4). */
+export const APPROVAL_PENDING =
+  'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
+
+/** JSON-RPC error codes of PRODUCT.md §4 the CLI reacts to (copied: the contract module pulls in zod). */
+const RPC_NOT_SIGNED_IN = -32001;
+const RPC_REFRESH_FAILED = -32005;
+
+/** The exit code for an error the host answered: 4 when signing in again is the way out, else 1. */
+export function rpcExitCode(code: unknown, data: unknown): 1 | 4 {
+  if (code === RPC_NOT_SIGNED_IN) return 4;
+  if (code === RPC_REFRESH_FAILED && (data as { reloginRequired?: unknown } | undefined)?.reloginRequired)
+    return 4;
+  return 1;
+}
+
+/** For test/integration/cli-start.test.ts, through bin/keybridge.cjs. */
+export const brokerEndpoint = resolveBrokerEndpoint;
+
+/** Asks for a token; calls `handOver` (once, at most) when the full CLI should answer instead. */
+export function fastToken(handOver: () => void): void {
+  let finished = false;
+  let greeted = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const socket = connect(resolveBrokerEndpoint(process.env, process.platform));
+  const finish = () => {
+    finished = true;
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const giveUp = () => {
+    if (finished) return;
+    finish();
+    handOver();
+  };
+  socket.on('error', giveUp);
+  socket.on('close', giveUp);
+  // Hello and the call in one write (the host answers a connection's lines in order, PRODUCT.md §4).
+  const hello = { protocol: 1, client: { name: 'keybridge-cli', pid: process.pid } };
+  socket.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'hello', params: hello })}\n` +
+      '{"jsonrpc":"2.0","id":2,"method":"credentials.get"}\n',
+  );
+  // A host that does not even answer hello within 5 s is handed over (the answer to the call itself may take
+  // as long as a refresh does). Armed after the first loop turn has sent the request: setting up the first
+  // timer of a process costs ~0.2 ms.
+  setImmediate(() => {
+    if (!finished && !greeted) timer = setTimeout(giveUp, 5000);
+  });
+  let buffered = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffered += chunk;
+    let nl;
+    while (!finished && (nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let msg: {
+        id?: unknown;
+        method?: unknown;
+        result?: { accessToken?: unknown };
+        error?: { code?: unknown; message?: unknown; data?: unknown };
+      };
+      try {
+        msg = JSON.parse(line) as typeof msg;
+      } catch {
+        giveUp();
+        return;
+      }
+      if (msg.id === undefined) {
+        // A notification; the one for us: the user is being asked to approve this tool (policy `ask`).
+        if (msg.method === 'approval.pending') process.stderr.write(APPROVAL_PENDING);
+        continue;
+      }
+      if (msg.error && typeof msg.error.message === 'string') {
+        // The host's answer, reported as the full CLI reports it (cli/keybridge.ts reportError).
+        finish();
+        process.stderr.write(`${msg.error.message}\n`);
+        process.exitCode = rpcExitCode(msg.error.code, msg.error.data);
+        return;
+      }
+      if (msg.id === 1) {
+        greeted = true;
+        clearTimeout(timer);
+        continue;
+      }
+      if (msg.id !== 2) continue;
+      const token = msg.result?.accessToken;
+      if (typeof token !== 'string' || token === '') {
+        giveUp();
+        return;
+      }
+      finish();
+      writeStdout(`${token}\n`);
+    }
+  });
+}
+
+/**
+ * Data goes to stdout with plain write(2)s on fd 1: process.stdout is a stream over the pipe or terminal that
+ * costs ~0.7 ms to make on first use, a good part of what `keybridge token` may spend beyond a bare
+ * `node -e 0` (PRODUCT.md §7). A reader that went away (`keybridge token | head -c 10`) is not an error. A
+ * stdout that is non-blocking and full falls back to the stream (which waits), and then stays with it so the
+ * output keeps its order.
+ */
+let stdoutStream: NodeJS.WriteStream | undefined;
+
+export function writeStdout(text: string): void {
+  if (stdoutStream) {
+    stdoutStream.write(text);
+    return;
+  }
+  let rest = Buffer.from(text, 'utf8');
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(1, rest));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw e;
+      stdoutStream = process.stdout;
+      stdoutStream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+      });
+      stdoutStream.write(rest);
+      return;
+    }
+  }
+}
