@@ -3,6 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      'core/**/*.test.ts',
+      'client/**/*.test.ts',
+      'headless/**/*.test.ts',
       'electron/**/*.test.ts',
       'cli/**/*.test.ts',
       'renderer/**/*.test.{ts,tsx}',

@@ -4,4 +4,4 @@
  */
 export { startOidcServer, type OidcServer } from '../test/support/oidc-server';
 export { signInOverHttp } from '../test/support/http-sign-in';
-export { connectBroker, type BrokerClient } from '../electron/core/broker/client';
+export { connectBroker, type BrokerClient } from '../core/broker/client';

@@ -87,7 +87,7 @@ function loadCompiled(file) {
   return module.exports;
 }
 
-/** The fast path's broker lookup (electron/core/paths.ts resolveBrokerEndpoint), for test/integration/cli-start.test.ts. */
+/** The fast path's broker lookup (core/paths.ts resolveBrokerEndpoint), for test/integration/cli-start.test.ts. */
 module.exports = {
   brokerEndpoint: (env, platform) => require(fastBundle).brokerEndpoint(env, platform),
 };

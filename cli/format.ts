@@ -2,7 +2,7 @@
  * Human-readable status for `keybridge status`: one line per fact. Types are written out here instead of
  * imported from the contract, which would pull zod into the CLI.
  */
-import { planLabel as sharedPlanLabel } from '../electron/core/account/plan-label';
+import { planLabel as sharedPlanLabel } from '../core/account/plan-label';
 
 export interface StatusView {
   state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error' | string;

@@ -7,7 +7,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startBroker, type Broker } from '../electron/core/broker/server';
+import { startBroker, type Broker } from '../core/broker/server';
 import {
   ADA_STATUS,
   createTestService,
@@ -15,8 +15,8 @@ import {
   TEST_ACCESS_TOKEN,
   tempDir,
   type TestService,
-} from '../electron/core/broker/test-support';
-import { KeybridgeError } from '../electron/core/errors';
+} from '../test/support/broker-harness';
+import { KeybridgeError } from '../core/errors';
 
 const root = join(__dirname, '..');
 const bin = join(root, 'bin', 'keybridge.cjs');

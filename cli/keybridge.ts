@@ -13,8 +13,8 @@ import {
   BrokerCallError,
   openBroker,
   type PipelinedBrokerClient as BrokerClient,
-} from '../electron/core/broker/client';
-import { resolveBrokerEndpoint, type Env } from '../electron/core/paths';
+} from '../core/broker/client';
+import { resolveBrokerEndpoint, type Env } from '../core/paths';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
 import { openBrowser } from './browser';
 import { codexCommand } from './codex';

@@ -3,7 +3,7 @@
  * the CLI: a bare `node -e 0` is the bar it is measured against (PRODUCT.md §7: within 1.3×). Bundled on its
  * own as dist/token-fast.cjs (scripts/build-node.mjs), which bin/keybridge.cjs requires for exactly that
  * command; the full CLI (cli/keybridge.ts) shares its approval note, exit-code rule and stdout writer, and both
- * find the broker with electron/core/paths.ts, so the two paths cannot drift apart.
+ * find the broker with core/paths.ts, so the two paths cannot drift apart.
  *
  * Its answers (the token; or the host's error message with the CLI's exit code; the note that the user is
  * being asked to approve it) are the full CLI's, pinned by the same integration tests. Anything else — no
@@ -12,7 +12,7 @@
  */
 import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
-import { resolveBrokerEndpoint } from '../electron/core/paths';
+import { resolveBrokerEndpoint } from '../core/paths';
 
 /** Said while the host asks the user whether the CLI may have the session (policy `ask`, PRODUCT.md §4). */
 export const APPROVAL_PENDING =

@@ -38,7 +38,7 @@ function findElectron(): { path: string } | { reason: string } {
   };
 }
 
-/** The Bridge's methods (electron/core/api/bridge.ts): the page must see exactly these, nothing more. */
+/** The Bridge's methods (core/api/bridge.ts): the page must see exactly these, nothing more. */
 const BRIDGE_METHODS = [
   'cancelSignIn',
   'getStatus',

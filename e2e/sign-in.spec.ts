@@ -3,8 +3,8 @@
  * at a glance", "Disconnect with one click"), with the loopback redirect (RFC 8252 §7.3), a real
  * oidc-provider and Debian's Chromium. The UI's link is the one the host printed, and it works once.
  */
-import { createFileKeyCipher } from '../electron/core/vault/file-key-cipher';
-import { Vault } from '../electron/core/vault/vault';
+import { createFileKeyCipher } from '../core/vault/file-key-cipher';
+import { Vault } from '../core/vault/vault';
 import { completeConsent } from './support/consent';
 import { ADA, ADA_VIEW, expect, test } from './support/fixtures';
 import { expectSignedIn, openSignedOut, signInAs, signInButton, startSignIn, viewTitle } from './support/ui';

@@ -2,8 +2,8 @@
  * Troubleshooting states in the UI (PRODUCT.md §1 "Recover from trouble"): a declined consent, and a session
  * whose refresh token was spent elsewhere ("connection keeps expiring" → sign in again, never a retry loop).
  */
-import { createFileKeyCipher } from '../electron/core/vault/file-key-cipher';
-import { Vault } from '../electron/core/vault/vault';
+import { createFileKeyCipher } from '../core/vault/file-key-cipher';
+import { Vault } from '../core/vault/vault';
 import type { OidcServer } from '../test/support/oidc-server';
 import { completeConsent } from './support/consent';
 import { ADA, ADA_VIEW, expect, test } from './support/fixtures';

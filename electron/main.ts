@@ -2,17 +2,17 @@
  * The desktop composition root: one instance per data folder, the `keybridge://` scheme (RFC 8252 §7.1),
  * then — once Electron is ready — the vault's cipher, the host lock, the core host, the broker, the IPC
  * transport, the tray and the popover. Everything that knows Electron lives in electron/shell; the core
- * (electron/core) is the same one `keybridge serve` runs.
+ * (core) is the same one `keybridge serve` runs.
  */
 import { join } from 'node:path';
 import { app, Menu, session, shell, type Rectangle } from 'electron';
-import { methods, type Status } from './core/api/contract';
-import type { CallContext } from './core/api/service';
-import { acquireHostLock, type HostLock } from './core/broker/lock';
-import { startBroker, type Broker } from './core/broker/server';
-import { loadConfig, type KeybridgeConfig } from './core/config';
-import { asKeybridgeError } from './core/errors';
-import { createHost, type Host } from './core/host';
+import { methods, type Status } from '../core/api/contract';
+import type { CallContext } from '../core/api/service';
+import { acquireHostLock, type HostLock } from '../core/broker/lock';
+import { startBroker, type Broker } from '../core/broker/server';
+import { loadConfig, type KeybridgeConfig } from '../core/config';
+import { asKeybridgeError } from '../core/errors';
+import { createHost, type Host } from '../core/host';
 import { devServerUrl, type AppPage } from './shell/app-page';
 import { handleAppScheme, registerAppScheme } from './shell/app-protocol';
 import { extractSchemeUrls, SCHEME, UrlInbox, wantsNoTray } from './shell/deep-links';

@@ -4,8 +4,8 @@
  * never sees `ipcRenderer`. Bundled to CommonJS: a sandboxed preload cannot import modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { EventName, Status } from './core/api/contract';
-import { ipcChannels, type Bridge, type BridgeCall } from './core/api/bridge';
+import type { EventName, Status } from '../core/api/contract';
+import { ipcChannels, type Bridge, type BridgeCall } from '../core/api/bridge';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
 /**

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'react';
-import type { Status } from '../electron/core/api/contract';
+import type { Status } from '../core/api/contract';
 import { Logo, Spinner } from './components/icons';
 import { announce, assertNever, statePill } from './lib/announce';
 import { useKb } from './store';

@@ -3,8 +3,8 @@
  * hidden one from asking at all, and the rules that keep one account's data from showing for another.
  */
 import { describe, expect, it } from 'vitest';
-import type { ModelList, Usage } from '../electron/core/api/contract';
-import { sampleModelList, sampleUsage } from '../electron/core/account/test-fixtures';
+import type { ModelList, Usage } from '../core/api/contract';
+import { sampleModelList, sampleUsage } from '../test/support/account-fixtures';
 import {
   accountKey,
   createAccountSlice,

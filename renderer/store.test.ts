@@ -3,9 +3,9 @@
  * way the host's does, and whose calls can be made to fail or to wait.
  */
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../electron/core/api/contract';
-import { sampleModelList, sampleUsage } from '../electron/core/account/test-fixtures';
-import { sampleCodexStatus } from '../electron/core/broker/tool-fixtures';
+import type { Status } from '../core/api/contract';
+import { sampleModelList, sampleUsage } from '../test/support/account-fixtures';
+import { sampleCodexStatus } from '../test/support/tool-fixtures';
 import { BridgeError, type ConnectionState, type UiBridge } from './bridge/types';
 import { createKbStore } from './store';
 

@@ -7,7 +7,7 @@
  */
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Status } from '../electron/core/api/contract';
+import type { Status } from '../core/api/contract';
 import { createAccountSlice, type AccountSlice } from './account-slice';
 import { createToolsSlice, type ToolsSlice } from './tools-slice';
 import { errorInfo, type ConnectionState, type UiBridge } from './bridge/types';

@@ -4,9 +4,9 @@
  * Codex made itself.
  */
 import { describe, expect, it } from 'vitest';
-import type { CodexStatus, Status, ToolInfo } from '../electron/core/api/contract';
-import { sampleModelList, sampleUsage } from '../electron/core/account/test-fixtures';
-import { sampleCodexStatus, sampleTools } from '../electron/core/broker/tool-fixtures';
+import type { CodexStatus, Status, ToolInfo } from '../core/api/contract';
+import { sampleModelList, sampleUsage } from '../test/support/account-fixtures';
+import { sampleCodexStatus, sampleTools } from '../test/support/tool-fixtures';
 import { BridgeError, type UiBridge } from './bridge/types';
 import { createKbStore } from './store';
 

@@ -3,7 +3,7 @@
  * sharing with Codex CLI. Mixed into the one store (store.ts). Nothing here holds a token: `tools.*` and
  * `codex.*` carry names, times, pids and a file path only.
  */
-import type { CodexStatus, ToolInfo } from '../electron/core/api/contract';
+import type { CodexStatus, ToolInfo } from '../core/api/contract';
 import { errorInfo, type UiBridge } from './bridge/types';
 
 export interface ToolsError {

@@ -62,7 +62,7 @@ const results = await Promise.allSettled([
   }),
   esbuild.build({
     ...common,
-    entryPoints: ['electron/headless/serve.ts'],
+    entryPoints: ['headless/serve.ts'],
     outfile: 'dist/host.mjs',
     format: 'esm',
     packages: 'external',
@@ -70,7 +70,7 @@ const results = await Promise.allSettled([
   ...['esm', 'cjs'].map((format) =>
     esbuild.build({
       ...common,
-      entryPoints: ['electron/core/client/index.ts'],
+      entryPoints: ['client/index.ts'],
       outfile: format === 'esm' ? 'dist/client.mjs' : 'dist/client.cjs',
       format,
     }),
@@ -157,7 +157,7 @@ async function emitClientTypes() {
     console.error('build-node: typescript is not installed; skipping the keybridge/client declarations.');
     return fromPrepare;
   }
-  const program = ts.createProgram([join(root, 'electron/core/client/index.ts')], {
+  const program = ts.createProgram([join(root, 'client/index.ts')], {
     declaration: true,
     emitDeclarationOnly: true,
     target: ts.ScriptTarget.ES2022,
@@ -169,7 +169,7 @@ async function emitClientTypes() {
   });
   let dts;
   const emitted = program.emit(undefined, (fileName, text) => {
-    if (fileName.replaceAll('\\', '/').endsWith('electron/core/client/index.d.ts')) dts = text;
+    if (fileName.replaceAll('\\', '/').endsWith('client/index.d.ts')) dts = text;
   });
   if (emitted.emitSkipped || !dts) {
     console.error('build-node: could not emit the keybridge/client declarations.');

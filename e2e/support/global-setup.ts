@@ -53,11 +53,11 @@ export default function globalSetup(): void {
   if (mode === 'never') return;
   const always = mode === 'always';
 
-  const nodeSources = newestSource(['cli', 'electron/core', 'electron/headless', 'scripts/build-node.mjs']);
+  const nodeSources = newestSource(['cli', 'core', 'headless', 'scripts/build-node.mjs']);
   if (always || nodeSources > oldestOutput(['dist/keybridge.cjs', 'dist/host.mjs']))
     run('the CLI and host (dist/keybridge.cjs, dist/host.mjs)', [join(ROOT, 'scripts', 'build-node.mjs')]);
 
-  const rendererSources = newestSource(['renderer', 'electron/core', 'vite.config.ts']);
+  const rendererSources = newestSource(['renderer', 'core', 'vite.config.ts']);
   if (always || rendererSources > oldestOutput(['dist/renderer/index.html']))
     run('the renderer (dist/renderer)', [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build']);
 }

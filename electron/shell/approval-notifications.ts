@@ -5,7 +5,7 @@
  * when its request is answered (here, in the window, or by the timeout).
  */
 import { Notification } from 'electron';
-import type { ToolInfo } from '../core/api/contract';
+import type { ToolInfo } from '../../core/api/contract';
 import { approvalsToAnnounce, notificationBody } from './approval-text';
 
 export interface ApprovalNotifierOptions {

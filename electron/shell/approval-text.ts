@@ -1,5 +1,5 @@
 /** What the approval notification says and when it appears: pure, so it is tested without Electron. */
-import type { ToolInfo } from '../core/api/contract';
+import type { ToolInfo } from '../../core/api/contract';
 
 /** The pending tools not announced yet, and the announced ones no longer pending. */
 export function approvalsToAnnounce(

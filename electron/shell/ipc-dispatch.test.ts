@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../core/api/contract';
-import type { CallContext, Service } from '../core/api/service';
-import { sampleModelList, sampleUsage } from '../core/account/test-fixtures';
-import { KeybridgeError } from '../core/errors';
-import { sampleCodexStatus, sampleTools } from '../core/broker/tool-fixtures';
+import type { Status } from '../../core/api/contract';
+import type { CallContext, Service } from '../../core/api/service';
+import { sampleModelList, sampleUsage } from '../../test/support/account-fixtures';
+import { KeybridgeError } from '../../core/errors';
+import { sampleCodexStatus, sampleTools } from '../../test/support/tool-fixtures';
 import { dispatchRendererCall, statusForRenderer } from './ipc-dispatch';
 
 const ctx: CallContext = { transport: 'ipc' };

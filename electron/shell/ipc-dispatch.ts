@@ -5,10 +5,10 @@
  * `{code, message}` with the message redacted. Electron-free, so it is tested in plain Node; ipc.ts adds
  * the sender check and the channels.
  */
-import { events, methods, Status, type EventName } from '../core/api/contract';
-import { isRendererMethod } from '../core/api/bridge';
-import type { CallContext, Service } from '../core/api/service';
-import { asKeybridgeError, redact } from '../core/errors';
+import { events, methods, Status, type EventName } from '../../core/api/contract';
+import { isRendererMethod } from '../../core/api/bridge';
+import type { CallContext, Service } from '../../core/api/service';
+import { asKeybridgeError, redact } from '../../core/errors';
 
 export interface IpcError {
   code: string;

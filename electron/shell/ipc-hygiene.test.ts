@@ -15,11 +15,11 @@ import { startChatgptServer, type ChatgptServer } from '../../test/support/chatg
 import { freePort } from '../../test/support/host';
 import { signInOverHttp } from '../../test/support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../../test/support/oidc-server';
-import { rendererMethods } from '../core/api/bridge';
-import type { CallContext } from '../core/api/service';
-import { loadConfig } from '../core/config';
-import { createHost, type Host } from '../core/host';
-import { createFileKeyCipher } from '../core/vault/file-key-cipher';
+import { rendererMethods } from '../../core/api/bridge';
+import type { CallContext } from '../../core/api/service';
+import { loadConfig } from '../../core/config';
+import { createHost, type Host } from '../../core/host';
+import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { dispatchRendererCall, eventForRenderer, statusForRenderer } from './ipc-dispatch';
 
 const ctx: CallContext = { transport: 'ipc' };

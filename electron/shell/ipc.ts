@@ -5,9 +5,9 @@
  * grant and the params and result schemas.
  */
 import { ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
-import { ipcChannels } from '../core/api/bridge';
-import type { CallContext, Service } from '../core/api/service';
-import { redact } from '../core/errors';
+import { ipcChannels } from '../../core/api/bridge';
+import type { CallContext, Service } from '../../core/api/service';
+import { redact } from '../../core/errors';
 import { isAllowedExternalUrl } from './external-links';
 import {
   dispatchRendererCall,

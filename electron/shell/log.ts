@@ -4,7 +4,7 @@
  */
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { redact } from '../core/errors';
+import { redact } from '../../core/errors';
 
 const MAX_BYTES = 1024 * 1024;
 

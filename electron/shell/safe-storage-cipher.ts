@@ -8,10 +8,10 @@
  * (storage-backend.ts), and may choose the core's key-file cipher or quit.
  */
 import { app, safeStorage } from 'electron';
-import type { StorageInfo } from '../core/api/contract';
-import { KeybridgeError } from '../core/errors';
-import { createFileKeyCipher } from '../core/vault/file-key-cipher';
-import type { Cipher } from '../core/vault/types';
+import type { StorageInfo } from '../../core/api/contract';
+import { KeybridgeError } from '../../core/errors';
+import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
+import type { Cipher } from '../../core/vault/types';
 import { askBasicText } from './dialogs';
 import type { SettingsStore } from './settings';
 import { planCipher, type LinuxBackend } from './storage-backend';

@@ -4,7 +4,7 @@
  * one it falls back to `basic_text`, a key built into Chromium — encryption in name only, so the user is
  * asked first and may choose the key-file cipher instead. Pure.
  */
-import type { StorageInfo } from '../core/api/contract';
+import type { StorageInfo } from '../../core/api/contract';
 import type { BasicTextChoice } from './settings-schema';
 
 /** `safeStorage.getSelectedStorageBackend()` (Linux). */

@@ -1,8 +1,8 @@
 /** The desktop's pieces for local tools, without Electron: the tray's Codex entry and the approval notification. */
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../core/api/contract';
-import { sampleTools } from '../core/broker/tool-fixtures';
-import { eventNotification } from '../headless/web/rpc';
+import type { Status } from '../../core/api/contract';
+import { sampleTools } from '../../test/support/tool-fixtures';
+import { eventNotification } from '../../headless/web/rpc';
 import { approvalsToAnnounce, notificationBody } from './approval-text';
 import { eventForRenderer } from './ipc-dispatch';
 import { trayMenuModel } from './tray-menu';

@@ -2,7 +2,7 @@
  * The tray menu as data: tray.ts turns it into an Electron Menu and binds the actions. Pure, so which
  * entries a user sees in which state is tested without Electron.
  */
-import type { Status } from '../core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { isSignedIn, trayStatusLine } from './tray-state';
 
 export type TrayAction =

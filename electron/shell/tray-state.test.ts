@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { trayMenuModel, type TrayMenuItem } from './tray-menu';
 import { trayIconFile, trayIconState, trayStatusLine, trayTooltip } from './tray-state';
 

@@ -2,8 +2,8 @@
  * What the tray shows for a Status: which of the four icons, the tooltip and the status line of the menu.
  * Pure, so the mapping is tested without Electron.
  */
-import type { Status } from '../core/api/contract';
-import { planLabel } from '../core/account/plan-label';
+import type { Status } from '../../core/api/contract';
+import { planLabel } from '../../core/account/plan-label';
 
 export type TrayIconState = 'signed-out' | 'connected' | 'refreshing' | 'attention';
 export const TRAY_ICON_STATES: readonly TrayIconState[] = [

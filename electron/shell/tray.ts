@@ -17,7 +17,7 @@ import {
   type NativeImage,
   type Rectangle,
 } from 'electron';
-import type { Status } from '../core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { trayMenuModel, type TrayAction, type TrayMenuItem } from './tray-menu';
 import { trayIconFile, trayIconState, trayTooltip, type TrayIconState } from './tray-state';
 

@@ -2,7 +2,7 @@
  * The renderer's one way to reach the host: the Electron preload's `window.keybridge` when present,
  * otherwise the WebSocket client to the headless host that served this page.
  */
-import type { Bridge } from '../../electron/core/api/bridge';
+import type { Bridge } from '../../core/api/bridge';
 import type { UiBridge } from './types';
 import { takeUrlToken } from './url-token';
 import { createWsBridge } from './ws-bridge';

@@ -1,4 +1,4 @@
-import type { Bridge } from '../../electron/core/api/bridge';
+import type { Bridge } from '../../core/api/bridge';
 
 /**
  * Where the UI stands with the host. The Electron preload is always `open`; the browser's WebSocket goes

@@ -1,16 +1,16 @@
 /**
  * The browser's Bridge against the real web transport (startWebUi) over loopback, with the `ws` package as
  * the WebSocket (Node 20 has none built in; it keeps no cookies, so these runs use the link token only —
- * the cookie path is covered in Chromium by electron/headless/web/browser.test.ts).
+ * the cookie path is covered in Chromium by headless/web/browser.test.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { Status } from '../../electron/core/api/contract';
-import { startWebUi, type WebUi } from '../../electron/headless/web/index';
-import { statuses, TestService } from '../../electron/headless/web/test-service';
+import type { Status } from '../../core/api/contract';
+import { startWebUi, type WebUi } from '../../headless/web/index';
+import { statuses, TestService } from '../../test/support/fake-service';
 import type { ConnectionState } from './types';
 import { backoffDelay, createWsBridge } from './ws-bridge';
 

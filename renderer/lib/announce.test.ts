@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../../electron/core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { announce, statePill } from './announce';
 
 const storage = { kind: 'os-keyring', protected: true, description: 'System keyring' };

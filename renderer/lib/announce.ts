@@ -2,7 +2,7 @@
  * The short sentence the polite live region reads when the state changes, and the header's state pill.
  * Pure, so the wording is tested once.
  */
-import type { Status } from '../../electron/core/api/contract';
+import type { Status } from '../../core/api/contract';
 import type { ConnectionState } from '../bridge/types';
 import { planLabel } from './plan';
 

@@ -1,1 +1,1 @@
-export { planLabel } from '../../electron/core/account/plan-label';
+export { planLabel } from '../../core/account/plan-label';

@@ -3,8 +3,8 @@
  * step. The server's own message (already redacted) is shown beside them, so these stay short.
  * `Record<ErrorCode, …>` makes the compiler insist on an entry for every code the core can produce.
  */
-import type { ErrorCode } from '../../electron/core/errors';
-import type { ErrorInfo } from '../../electron/core/api/contract';
+import type { ErrorCode } from '../../core/errors';
+import type { ErrorInfo } from '../../core/api/contract';
 
 export interface Troubleshooting {
   headline: string;

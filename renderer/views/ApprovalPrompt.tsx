@@ -1,4 +1,4 @@
-import type { ToolInfo } from '../../electron/core/api/contract';
+import type { ToolInfo } from '../../core/api/contract';
 import { useNow } from '../components/hooks';
 import { formatCountdown } from '../lib/time';
 import { useKb } from '../store';

@@ -1,4 +1,4 @@
-import type { Status } from '../../electron/core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { troubleshoot } from '../lib/troubleshooting';
 import { SignInButton } from './SignInButton';
 

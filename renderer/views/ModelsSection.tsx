@@ -1,4 +1,4 @@
-import type { ModelInfo, ModelList, Status } from '../../electron/core/api/contract';
+import type { ModelInfo, ModelList, Status } from '../../core/api/contract';
 import { accountKey, MODELS_MAX_AGE_MS } from '../account-slice';
 import { useNow } from '../components/hooks';
 import { Spinner } from '../components/icons';

@@ -1,4 +1,4 @@
-import type { Status } from '../../electron/core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { CopyButton } from '../components/CopyButton';
 import { useFocusWhen, useNow } from '../components/hooks';
 import { LockIcon, Spinner, WarningIcon } from '../components/icons';

@@ -1,4 +1,4 @@
-import type { Status } from '../../electron/core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { Problem } from '../components/Problem';
 import { SignInButton } from './SignInButton';
 

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { Status } from '../../electron/core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { CopyButton } from '../components/CopyButton';
 import { useFocusWhen, useNow } from '../components/hooks';
 import { ExternalIcon, Spinner } from '../components/icons';

@@ -1,4 +1,4 @@
-import type { Status, UsageWindow } from '../../electron/core/api/contract';
+import type { Status, UsageWindow } from '../../core/api/contract';
 import { accountKey, USAGE_INTERVAL_MS } from '../account-slice';
 import { useNow } from '../components/hooks';
 import { troubleshoot } from '../lib/troubleshooting';

@@ -7,12 +7,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOAuthClient } from '../../electron/core/auth/client';
-import { loadConfig } from '../../electron/core/config';
-import { redact } from '../../electron/core/errors';
-import { Session } from '../../electron/core/session/session';
-import { createFileKeyCipher } from '../../electron/core/vault/file-key-cipher';
-import { Vault } from '../../electron/core/vault/vault';
+import { createOAuthClient } from '../../core/auth/client';
+import { loadConfig } from '../../core/config';
+import { redact } from '../../core/errors';
+import { Session } from '../../core/session/session';
+import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
+import { Vault } from '../../core/vault/vault';
 import { freePort } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';
 import type { OidcServer } from '../support/oidc-server';

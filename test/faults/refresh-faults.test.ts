@@ -7,7 +7,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KeybridgeError } from '../../electron/core/errors';
+import { KeybridgeError } from '../../core/errors';
 import { startOidcServer, type OidcServer, type TokenEndpointFault } from '../support/oidc-server';
 import { inProcessHost, until, type InProcessHost } from './in-process';
 

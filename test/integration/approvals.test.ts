@@ -5,14 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ToolInfo } from '../../electron/core/api/contract';
-import { connectBroker } from '../../electron/core/broker/client';
-import {
-  connect,
-  tokenSha256,
-  type CredentialsChange,
-  type KeybridgeClient,
-} from '../../electron/core/client/index';
+import type { ToolInfo } from '../../core/api/contract';
+import { connectBroker } from '../../core/broker/client';
+import { connect, tokenSha256, type CredentialsChange, type KeybridgeClient } from '../../client/index';
 import { runCli, startHost } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
 import { sleep, startSignedInHost, until, type SignedInHost } from '../support/signed-in-host';

@@ -6,14 +6,14 @@
  */
 import net from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connectBroker } from '../../electron/core/broker/client';
+import { connectBroker } from '../../core/broker/client';
 import {
   connect,
   tokenSha256,
   type CredentialsChange,
   type KeybridgeClient,
   type KeybridgeEvent,
-} from '../../electron/core/client/index';
+} from '../../client/index';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
 import { signIn, startSignedInHost, until, type SignedInHost } from '../support/signed-in-host';
 

@@ -15,7 +15,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveBrokerEndpoint, type Env } from '../../electron/core/paths';
+import { resolveBrokerEndpoint, type Env } from '../../core/paths';
 import { BIN, ROOT } from '../support/host';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhZGEifQ.c2lnbmF0dXJl';
@@ -162,7 +162,7 @@ describe('keybridge token start-up', () => {
     expect(connections).toHaveLength(1);
   });
 
-  it('finds the broker where the full CLI finds it (electron/core/paths.ts)', async () => {
+  it('finds the broker where the full CLI finds it (core/paths.ts)', async () => {
     const { brokerEndpoint } = createRequire(import.meta.url)(BIN) as {
       brokerEndpoint(env: Env, platform: NodeJS.Platform): string;
     };

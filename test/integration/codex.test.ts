@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { tokenSha256 } from '../../electron/core/client/index';
+import { tokenSha256 } from '../../client/index';
 import { cli } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
 import { signIn, startSignedInHost, until, type SignedInHost } from '../support/signed-in-host';

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker, type BrokerClient } from '../../electron/core/broker/client';
+import { connectBroker, type BrokerClient } from '../../core/broker/client';
 import { startChatgptServer, type ChatgptServer } from '../support/chatgpt-server';
 import { cli, makeHostEnv, removeHome, runCli, startHost, type HostEnv } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';

@@ -7,8 +7,8 @@ import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFileKeyCipher } from '../../electron/core/vault/file-key-cipher';
-import { Vault } from '../../electron/core/vault/vault';
+import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
+import { Vault } from '../../core/vault/vault';
 import { completeSignIn, launchBrowser } from '../support/browser';
 import {
   cli,

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker } from '../../electron/core/broker/client';
-import { connect, tokenSha256 } from '../../electron/core/client/index';
+import { connectBroker } from '../../core/broker/client';
+import { connect, tokenSha256 } from '../../client/index';
 import { cli, makeHostEnv, removeHome, runCli, startHost } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
 import { startSignedInHost, type SignedInHost } from '../support/signed-in-host';

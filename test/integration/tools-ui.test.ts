@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { connect, type KeybridgeClient } from '../../electron/core/client/index';
+import { connect, type KeybridgeClient } from '../../client/index';
 import { launchBrowser } from '../support/browser';
 import { ROOT } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';

@@ -8,15 +8,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker } from '../../electron/core/broker/client';
+import { connectBroker } from '../../core/broker/client';
 import {
   DEFAULT_KEYRING_SERVICE,
   KEYRING_INFO,
   createKeyringCipher,
   deleteKeyringKey,
   keyringAccountFor,
-} from '../../electron/core/vault/keyring-cipher';
-import { Vault } from '../../electron/core/vault/vault';
+} from '../../core/vault/keyring-cipher';
+import { Vault } from '../../core/vault/vault';
 import { cli, makeHostEnv, removeHome, startHost, type HostEnv } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';
 import { probeKeyring } from '../support/keyring';

@@ -12,9 +12,9 @@
 import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerCallError, connectBroker, type BrokerClient } from '../../electron/core/broker/client';
-import { createFileKeyCipher } from '../../electron/core/vault/file-key-cipher';
-import { Vault } from '../../electron/core/vault/vault';
+import { BrokerCallError, connectBroker, type BrokerClient } from '../../core/broker/client';
+import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
+import { Vault } from '../../core/vault/vault';
 import { makeHostEnv, removeHome, startHost, type HostEnv, type RunningHost } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';

@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker, type BrokerClient } from '../../electron/core/broker/client';
+import { connectBroker, type BrokerClient } from '../../core/broker/client';
 import { makeHostEnv, removeHome, startHost, type HostEnv, type RunningHost } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';

@@ -1,8 +1,8 @@
 /** Small fixtures for tests that sign in against test/support/oidc-server: provider profile, JWT reading, ports. */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OPENAI_DEFAULTS, type ProviderConfig } from '../../electron/core/config';
-import type { KeybridgeError } from '../../electron/core/errors';
+import { OPENAI_DEFAULTS, type ProviderConfig } from '../../core/config';
+import type { KeybridgeError } from '../../core/errors';
 
 export function providerFor(
   issuer: string,

@@ -4,7 +4,7 @@
  * KEYBRIDGE_TEST_REQUIRE_KEYRING=1, fail, so the keyring-backed cipher can never "pass" by being skipped.
  */
 import { randomBytes } from 'node:crypto';
-import { createKeyringCipher, deleteKeyringKey } from '../../electron/core/vault/keyring-cipher';
+import { createKeyringCipher, deleteKeyringKey } from '../../core/vault/keyring-cipher';
 
 export const TEST_KEYRING_SERVICE = 'KeybridgeTest';
 

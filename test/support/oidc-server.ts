@@ -20,7 +20,7 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { OPENAI_DEFAULTS } from '../../electron/core/config';
+import { OPENAI_DEFAULTS } from '../../core/config';
 
 export interface OidcAccount {
   /** `chatgpt_plan_type`; default: the PLAN of a `name+PLAN@…` login, else 'plus'. */

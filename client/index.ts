@@ -1,0 +1,315 @@
+/**
+ * `keybridge/client`: what a local tool imports to get its OpenAI credentials from Keybridge instead of
+ * running its own sign-in and refresh (PRODUCT.md §4).
+ *
+ * ```ts
+ * import { connect } from 'keybridge/client';
+ * const kb = await connect({ name: 'my-agent' });
+ * const { accessToken, accountId } = await kb.getCredentials({ minTtlSeconds: 300 });
+ * kb.subscribe(['credentials'], (e) => { if (e.type === 'credentials') token = e.change.accessToken; });
+ * // on a 401: const fresh = await kb.invalidate(accessToken);
+ * ```
+ *
+ * The connection comes back by itself when the host restarts (backoff, hello again, the same subscriptions
+ * again); calls made meanwhile wait for it. Zod-free and dependency-free, built on the CLI's tiny broker
+ * client, so importing it costs next to nothing.
+ */
+import { createHash } from 'node:crypto';
+import { BrokerCallError, connectBroker, type BrokerClient } from '../core/broker/client';
+import { resolveBrokerEndpoint } from '../core/paths';
+
+export type Topic = 'status' | 'credentials';
+
+export interface ConnectOptions {
+  /** Your tool's name: what the user sees in "Allow «name» to use your OpenAI session?". */
+  name: string;
+  version?: string;
+  /** The broker endpoint; default: KEYBRIDGE_SOCKET, then the data folder's config.json, then the platform default. */
+  socketPath?: string;
+  /** Reconnect when the host goes away (default true). */
+  reconnect?: boolean;
+  /** How long a call waits for a connection while the host is away (default 15 s). */
+  waitForHostMs?: number;
+  /** Bounds connecting and hello, per attempt (default 5 s). */
+  connectTimeoutMs?: number;
+}
+
+export interface Credentials {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** RFC 3339. */
+  expiresAt: string;
+  /** The ChatGPT account id (send it as `ChatGPT-Account-Id`). */
+  accountId: string | null;
+  planType: string | null;
+}
+
+export interface Status {
+  state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error';
+  account?: { email: string | null; planType: string | null; accountId: string | null };
+  expiresAt?: string;
+  lastRefreshAt?: string;
+  selectedModel?: string;
+  lastError?: { code: string; message: string };
+  [key: string]: unknown;
+}
+
+/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
+export interface CredentialsChange {
+  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked';
+  /** null after sign-out: there are no credentials any more. */
+  expiresAt: string | null;
+  /** Hex SHA-256 of the current access token, or null. */
+  tokenSha256: string | null;
+  accessToken?: string;
+  accountId?: string | null;
+  access: 'allowed' | 'denied' | 'undecided';
+}
+
+export type KeybridgeEvent =
+  | { type: 'status'; status: Status }
+  | { type: 'credentials'; change: CredentialsChange }
+  /** The connection to the host was lost or came back (subscriptions are renewed by then). */
+  | { type: 'connection'; connected: boolean };
+
+export interface KeybridgeClient {
+  /** A token with at least `minTtlSeconds` left (the host refreshes first when needed). */
+  getCredentials(opts?: { minTtlSeconds?: number }): Promise<Credentials>;
+  /**
+   * Your request got a 401 with this token (pass the token or its hex SHA-256): the host refreshes only if
+   * it is still the current one, and answers with the current credentials either way.
+   */
+  invalidate(tokenOrSha256: string): Promise<Credentials>;
+  /** Events for `topics` (plus connection events) until the returned function is called. */
+  subscribe(topics: Topic[], onEvent: (event: KeybridgeEvent) => void): Promise<() => void>;
+  status(): Promise<Status>;
+  readonly connected: boolean;
+  close(): void;
+}
+
+/**
+ * A failed call. `code` is the host's JSON-RPC code — -32001 not signed in, -32003 access denied,
+ * -32004 approval timed out, -32005 refresh failed — or a string for local failures: 'host_not_running',
+ * 'timeout', 'connection_closed', 'closed'.
+ */
+export class KeybridgeClientError extends Error {
+  override readonly name = 'KeybridgeClientError';
+  constructor(
+    readonly code: number | string,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const ErrorCodes = {
+  NotSignedIn: -32001,
+  AccessDenied: -32003,
+  ApprovalTimeout: -32004,
+  RefreshFailed: -32005,
+} as const;
+
+/** Hex SHA-256 of an access token: the name of a token in `invalidate` and `credentials.changed`. */
+export function tokenSha256(accessToken: string): string {
+  return createHash('sha256').update(accessToken).digest('hex');
+}
+
+const BACKOFF_MIN_MS = 50;
+const BACKOFF_MAX_MS = 2000;
+
+/** Connects (the first attempt must succeed) and keeps the connection up until `close()`. */
+export async function connect(opts: ConnectOptions): Promise<KeybridgeClient> {
+  const client = new ReconnectingClient(opts);
+  await client.start();
+  return client;
+}
+
+interface Subscription {
+  topics: Topic[];
+  onEvent: (event: KeybridgeEvent) => void;
+}
+
+class ReconnectingClient implements KeybridgeClient {
+  private conn: BrokerClient | null = null;
+  private closed = false;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly subs = new Set<Subscription>();
+  private readonly waiters = new Set<() => void>();
+  private readonly socketPath: string;
+
+  constructor(private readonly opts: ConnectOptions) {
+    this.socketPath = opts.socketPath ?? resolveBrokerEndpoint(process.env);
+  }
+
+  get connected(): boolean {
+    return this.conn !== null;
+  }
+
+  async start(): Promise<void> {
+    await this.open();
+  }
+
+  getCredentials(opts: { minTtlSeconds?: number } = {}): Promise<Credentials> {
+    const params = opts.minTtlSeconds === undefined ? undefined : { minTtlSeconds: opts.minTtlSeconds };
+    return this.call('credentials.get', params) as Promise<Credentials>;
+  }
+
+  invalidate(tokenOrSha256: string): Promise<Credentials> {
+    const hash = /^[0-9a-f]{64}$/i.test(tokenOrSha256)
+      ? tokenOrSha256.toLowerCase()
+      : tokenSha256(tokenOrSha256);
+    return this.call('credentials.invalidate', { tokenSha256: hash }) as Promise<Credentials>;
+  }
+
+  status(): Promise<Status> {
+    return this.call('status.get') as Promise<Status>;
+  }
+
+  async subscribe(topics: Topic[], onEvent: (event: KeybridgeEvent) => void): Promise<() => void> {
+    const sub: Subscription = { topics: [...topics], onEvent };
+    this.subs.add(sub);
+    try {
+      await this.call('subscribe', { topics: this.topics() });
+    } catch (e) {
+      this.subs.delete(sub);
+      throw e;
+    }
+    return () => {
+      if (!this.subs.delete(sub)) return;
+      if (this.conn) void this.conn.call('subscribe', { topics: this.topics() }).catch(() => undefined);
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    const conn = this.conn;
+    this.conn = null;
+    conn?.close();
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Every subscription's topics, once each: the broker keeps one set per connection. */
+  private topics(): Topic[] {
+    const all = new Set<Topic>();
+    for (const s of this.subs) for (const t of s.topics) all.add(t);
+    return [...all];
+  }
+
+  /** Calls on the live connection; while the host is away, waits for it (once more after a drop mid-call). */
+  private async call(method: string, params?: Record<string, unknown>): Promise<unknown> {
+    for (let tries = 0; ; tries++) {
+      const conn = await this.connection();
+      try {
+        return await conn.call(method, params);
+      } catch (e) {
+        const lost = e instanceof BrokerCallError && e.code === 'connection_closed' && !this.closed;
+        if (lost && tries === 0 && this.opts.reconnect !== false) continue;
+        throw asClientError(e);
+      }
+    }
+  }
+
+  private async connection(): Promise<BrokerClient> {
+    if (this.closed) throw new KeybridgeClientError('closed', 'This Keybridge client was closed.');
+    if (this.conn) return this.conn;
+    if (this.opts.reconnect === false) {
+      throw new KeybridgeClientError('connection_closed', 'The connection to Keybridge is closed.');
+    }
+    const waitMs = this.opts.waitForHostMs ?? 15_000;
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(done);
+        reject(
+          new KeybridgeClientError(
+            'host_not_running',
+            `Keybridge did not come back within ${waitMs} ms (no broker at ${this.socketPath}).`,
+          ),
+        );
+      }, waitMs);
+      this.waiters.add(done);
+    });
+    return this.connection();
+  }
+
+  private async open(): Promise<void> {
+    const conn = await connectBroker(
+      this.socketPath,
+      { name: this.opts.name, version: this.opts.version, pid: process.pid },
+      { timeoutMs: this.opts.connectTimeoutMs ?? 5000 },
+    ).catch((e: unknown) => {
+      throw asClientError(e);
+    });
+    if (this.closed) {
+      conn.close();
+      return;
+    }
+    conn.onNotification((method, params) => this.dispatch(method, params));
+    conn.onClose(() => this.lost(conn));
+    // Renew the subscriptions before anyone may call again: no event is missed between the two.
+    const topics = this.topics();
+    if (topics.length > 0) {
+      try {
+        await conn.call('subscribe', { topics });
+      } catch (e) {
+        conn.close();
+        throw asClientError(e);
+      }
+    }
+    this.conn = conn;
+    this.attempt = 0;
+    for (const w of [...this.waiters]) w();
+  }
+
+  private lost(conn: BrokerClient): void {
+    if (this.conn !== conn) return;
+    this.conn = null;
+    this.emit({ type: 'connection', connected: false });
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.closed || this.opts.reconnect === false) return;
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt, 10));
+    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => {
+      this.open().then(
+        () => {
+          if (this.conn) this.emit({ type: 'connection', connected: true });
+        },
+        () => this.retry(),
+      );
+    }, delay);
+  }
+
+  private dispatch(method: string, params: unknown): void {
+    if (method === 'status.changed') this.emit({ type: 'status', status: params as Status }, 'status');
+    else if (method === 'credentials.changed')
+      this.emit({ type: 'credentials', change: params as CredentialsChange }, 'credentials');
+  }
+
+  private emit(event: KeybridgeEvent, topic?: Topic): void {
+    for (const s of [...this.subs]) {
+      if (topic !== undefined && !s.topics.includes(topic)) continue;
+      try {
+        s.onEvent(event);
+      } catch {
+        // A throwing handler must not stop the others.
+      }
+    }
+  }
+}
+
+function asClientError(e: unknown): KeybridgeClientError {
+  if (e instanceof KeybridgeClientError) return e;
+  if (e instanceof BrokerCallError) return new KeybridgeClientError(e.code, e.message, e.data);
+  return new KeybridgeClientError('internal', e instanceof Error ? e.message : String(e));
+}

@@ -1,0 +1,52 @@
+/**
+ * The contract's methods on top of the session: the one Service every transport (broker, IPC, WebSocket)
+ * dispatches to after it has checked the params against the contract's schemas.
+ */
+import type { AccountService } from '../account/account-service';
+import { toolHandlers, type ToolsService } from '../tools/tools-service';
+import { KeybridgeError } from '../errors';
+import type { SessionManager } from '../session/types';
+import { PROTOCOL_VERSION, type Status } from './contract';
+import type { Service } from './service';
+
+export const SERVER_INFO = { name: 'keybridge', version: '0.1.0' };
+
+export function createService(
+  session: SessionManager,
+  account?: AccountService,
+  /** Tool approval, credentials.invalidate, Codex sharing (core/broker/tools-service). */
+  tools?: ToolsService,
+): Service {
+  // Status carries the account's selected model (core/account); the session itself knows nothing of models.
+  const decorate = (s: Status): Status => (account ? account.decorate(s) : s);
+  const models = (): AccountService => {
+    if (!account) throw new KeybridgeError('internal', 'This host does not serve models or usage.');
+    return account;
+  };
+  return {
+    hello: async () => ({ protocol: PROTOCOL_VERSION, server: SERVER_INFO }),
+    'status.get': async () => decorate(session.status()),
+    // credentials.get / credentials.invalidate (behind tool approval), tools.*, codex.*, broker notices.
+    ...toolHandlers(session, tools),
+    'auth.login': async () => {
+      const info = await session.login();
+      return { url: info.url, redirectUri: info.redirectUri };
+    },
+    'auth.wait': async () => decorate(await session.waitForSignIn()),
+    'auth.cancel': async () => ({ cancelled: session.cancelSignIn() }),
+    'auth.openUrl': async (params) => decorate(await session.openUrl(params.url)),
+    'auth.logout': async () => session.logout(),
+    'models.list': async (params) => models().listModels(params ?? {}),
+    'models.select': async (params) => models().selectModel(params.slug),
+    'usage.get': async (params) => models().usage(params ?? {}),
+    onStatus: (listener) => {
+      const offSession = session.onChange((s) => listener(decorate(s)));
+      // A new selection changes Status.selectedModel without a session event: send the status again.
+      const offSelection = account?.onSelectionChange(() => listener(decorate(session.status())));
+      return () => {
+        offSession();
+        offSelection?.();
+      };
+    },
+  };
+}

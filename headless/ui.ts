@@ -1,0 +1,27 @@
+/**
+ * Hook point for `keybridge serve --ui` (PRODUCT.md §5): the web transport (headless/web) serves the
+ * same UI in a browser over loopback. `serve` starts it after the broker, prints its URL and closes it first
+ * on shutdown; when `startUi` is undefined, `serve --ui` says the UI is not available and serves the broker.
+ */
+import type { KeybridgeConfig } from '../core/config';
+import type { Host } from '../core/host';
+import { startUi as startWebUi } from './web';
+
+export interface UiOptions {
+  host: Host;
+  config: KeybridgeConfig;
+  /** `--port N`; undefined lets the UI pick a free loopback port. */
+  port?: number;
+  log: (line: string) => void;
+}
+
+export interface UiHandle {
+  /** The loopback URL (with its one-time token) to open in a browser. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export type UiStarter = (opts: UiOptions) => Promise<UiHandle>;
+
+/** The web transport's starter; undefined would make `serve --ui` say the UI is not available. */
+export const startUi: UiStarter | undefined = startWebUi;
