@@ -1,6 +1,6 @@
 /**
  * `keybridge token` against a running host vs a bare `node -e 0`, interleaved run by run so that machine
- * noise hits both alike; the figure is the ratio of the medians (PRODUCT.md §7: ≤ 1.3×).
+ * noise hits both alike; the figure is the ratio of the medians (docs/design.md "Quality bars": ≤ 1.3×).
  */
 import { spawnSync } from 'node:child_process';
 import { BIN, median } from './lib.mjs';

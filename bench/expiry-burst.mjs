@@ -1,6 +1,6 @@
 /**
  * 1,000 concurrent `credentials.get` at token expiry → how many refresh grants reach the authorization
- * server (PRODUCT.md §7: exactly one). The host is signed in at a server issuing 65-second tokens; once the
+ * server (docs/design.md "Quality bars": exactly one). The host is signed in at a server issuing 65-second tokens; once the
  * token is inside the default 60-second minimum TTL every one of these requests needs a fresh token, and
  * the session's single flight must turn them into one refresh.
  */

@@ -1,4 +1,4 @@
-/** The renderer's JavaScript as shipped (dist/renderer, built by vite), gzipped (PRODUCT.md §7: < 90 KB). */
+/** The renderer's JavaScript as shipped (dist/renderer, built by vite), gzipped (docs/design.md "Quality bars": < 90 KB). */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';

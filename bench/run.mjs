@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: measures the performance figures of PRODUCT.md §7 and issue #6 in one run, each next to
+ * `npm run bench`: measures the performance figures of docs/design.md "Quality bars" and issue #6 in one run, each next to
  * a baseline measured in the same run (machines are noisy; ratios travel better than milliseconds), prints
  * a table and writes it to bench/RESULTS.md.
  *

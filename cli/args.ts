@@ -1,5 +1,5 @@
 /**
- * Argument parsing for `keybridge` (PRODUCT.md §5), by hand: a parser library would cost start-up time that
+ * Argument parsing for `keybridge` (README "CLI"), by hand: a parser library would cost start-up time that
  * `keybridge token` cannot spare.
  */
 

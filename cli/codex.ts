@@ -1,5 +1,5 @@
 /**
- * `keybridge codex enable|disable|status` (PRODUCT.md §5, §6): sharing the session with Codex CLI through
+ * `keybridge codex enable|disable|status` (README "CLI"): sharing the session with Codex CLI through
  * `$CODEX_HOME/auth.json`. The host does the work; this prints it. A login Codex made itself is replaced only
  * with `--replace-existing` (it is kept as a backup and restored by `disable`). Types are written out here:
  * the contract module would pull zod into the CLI.

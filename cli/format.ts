@@ -31,7 +31,7 @@ export function formatDuration(ms: number): string {
   return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
 }
 
-/** Exit code of `keybridge status` (PRODUCT.md §5): 0 signed in, 4 not signed in, 1 error. */
+/** Exit code of `keybridge status` (README "CLI"): 0 signed in, 4 not signed in, 1 error. */
 export function statusExitCode(status: StatusView): number {
   switch (status.state) {
     case 'signedIn':

@@ -1,5 +1,5 @@
 /**
- * `keybridge`: the command-line client of the broker (PRODUCT.md §5). Messages go to stderr, data to
+ * `keybridge`: the command-line client of the broker (README "CLI"). Messages go to stderr, data to
  * stdout; only `token` (and `token --json`) ever print a token. Kept light on purpose — `keybridge token`
  * must start within 1.3× of a bare `node -e 0` — so this file imports only the tiny broker client; `serve`
  * loads the host bundle with a dynamic import.
@@ -204,7 +204,7 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
 
 async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): Promise<T> {
   // Pipelined: hello and the command's first call leave in one write, so `keybridge token` costs one round
-  // trip (PRODUCT.md §7 start-up budget). A failed connection or hello surfaces from that first call.
+  // trip (docs/design.md "Quality bars" start-up budget). A failed connection or hello surfaces from that first call.
   const client = openBroker(resolveBrokerEndpoint(io.env), {
     name: 'keybridge-cli',
     version: VERSION,

@@ -1,6 +1,6 @@
 /**
  * `keybridge/client`: what a local tool imports to get its OpenAI credentials from Keybridge instead of
- * running its own sign-in and refresh (PRODUCT.md §4).
+ * running its own sign-in and refresh (docs/client.md "Broker protocol").
  *
  * ```ts
  * import { connect } from 'keybridge/client';

@@ -1,5 +1,5 @@
 /**
- * Where Keybridge keeps its data and which provider it talks to (PRODUCT.md §3): defaults, then
+ * Where Keybridge keeps its data and which provider it talks to (docs/design.md "Provider profile"): defaults, then
  * `config.json` in the data folder, then `KEYBRIDGE_*` environment variables (the environment wins).
  */
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The data folder and the broker endpoint (PRODUCT.md §3, §4) as pure functions with no dependencies, so the
+ * The data folder and the broker endpoint (docs/design.md "Provider profile") as pure functions with no dependencies, so the
  * `keybridge` CLI can find the broker without loading zod or the rest of the config code (its cold start is
  * benchmarked against a bare `node -e 0`). `config.ts` re-exports these.
  */
@@ -18,7 +18,7 @@ export function resolveHome(env: Env = process.env, platform: NodeJS.Platform = 
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'keybridge');
 }
 
-/** PRODUCT.md §4: the broker endpoint. */
+/** docs/client.md "Broker protocol": the broker endpoint. */
 export function resolveSocketPath(
   home: string,
   env: Env = process.env,

@@ -1,5 +1,5 @@
 /**
- * Sign-in and sign-out through the browser UI of `keybridge serve --ui` (PRODUCT.md §1 "Sign in", "See status
+ * Sign-in and sign-out through the browser UI of `keybridge serve --ui` (docs/design.md "User jobs" "Sign in", "See status
  * at a glance", "Disconnect with one click"), with the loopback redirect (RFC 8252 §7.3), a real
  * oidc-provider and Debian's Chromium. The UI's link is the one the host printed, and it works once.
  */
@@ -96,7 +96,7 @@ test('signs out after a confirmation, and the host really is signed out', async 
   await expect(viewTitle(page)).toHaveText('Connect your OpenAI account');
   await expect(signInButton(page)).toBeEnabled();
   await expect(page.getByText(ADA.email)).toHaveCount(0);
-  // PRODUCT.md §5: `keybridge status` exits 4 when signed out; the vault is gone.
+  // README "CLI": `keybridge status` exits 4 when signed out; the vault is gone.
   const status = await host.cli('status', '--json');
   expect(status.code).toBe(4);
   expect(JSON.parse(status.stdout)).toMatchObject({ state: 'signedOut' });

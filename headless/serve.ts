@@ -1,5 +1,5 @@
 /**
- * `keybridge serve`: the headless host (PRODUCT.md §2, §5). The same core as the desktop app, with a Node
+ * `keybridge serve`: the headless host (docs/design.md "Layout"). The same core as the desktop app, with a Node
  * cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
  *
  * Order matters: the lock first (one host per data folder, or two refreshers would burn the single-use

@@ -1,5 +1,5 @@
 /**
- * Hook point for `keybridge serve --ui` (PRODUCT.md §5): the web transport (headless/web) serves the
+ * Hook point for `keybridge serve --ui` (README "CLI"): the web transport (headless/web) serves the
  * same UI in a browser over loopback. `serve` starts it after the broker, prints its URL and closes it first
  * on shutdown; when `startUi` is undefined, `serve --ui` says the UI is not available and serves the broker.
  */

@@ -1,5 +1,5 @@
 /**
- * The ChatGPT backend's model list (PRODUCT.md §3): `GET {base}/codex/models?client_version=X` answers
+ * The ChatGPT backend's model list (docs/design.md "Provider profile"): `GET {base}/codex/models?client_version=X` answers
  * `{"models":[{slug, display_name, description, visibility, priority, context_window,
  * supported_reasoning_levels, …}]}`. Only `visibility == "list"` entries are shown, sorted by `priority`
  * (lower first, as Codex CLI's picker does).

@@ -1,7 +1,7 @@
 /**
  * The plan as people read it, shared by the CLI, the renderer's badge and the tray tooltip. Kept free of
  * imports so the CLI bundle stays light. `chatgpt_plan_type` values OpenAI is known to send get their
- * product names; anything else is shown exactly as the server sent it (PRODUCT.md §3).
+ * product names; anything else is shown exactly as the server sent it (docs/design.md "Provider profile").
  */
 const KNOWN_PLANS: Record<string, string> = {
   free: 'Free',

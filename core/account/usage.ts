@@ -1,5 +1,5 @@
 /**
- * The ChatGPT backend's usage limits (PRODUCT.md §3): `GET {base}/wham/usage` answers
+ * The ChatGPT backend's usage limits (docs/design.md "Provider profile"): `GET {base}/wham/usage` answers
  * `{email, plan_type, rate_limit:{primary_window:{used_percent, limit_window_seconds, reset_after_seconds,
  * reset_at}, secondary_window:{…}}}` — the primary window is the 5-hour one, the secondary the weekly one.
  *

@@ -144,7 +144,7 @@ export const ToolInfo = z.object({
 });
 export type ToolInfo = z.infer<typeof ToolInfo>;
 
-/** Sharing with Codex CLI (PRODUCT.md §6). */
+/** Sharing with Codex CLI (docs/design.md "Codex sharing"). */
 export const CodexStatus = z.object({
   enabled: z.boolean(),
   /** `$CODEX_HOME/auth.json`. */
@@ -289,7 +289,7 @@ export const events = {
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
 
-/** JSON-RPC error codes of PRODUCT.md §4. */
+/** JSON-RPC error codes of docs/client.md "Broker protocol". */
 export const RpcErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,

@@ -1,7 +1,7 @@
 /**
  * Plain-language messages for what the authorization server can answer, each with the next step.
  * One table for the authorization response (`error=` on the redirect, RFC 6749 §4.1.2.1) and one for
- * refresh failures (RFC 6749 §5.2 plus OpenAI's own codes, PRODUCT.md §3).
+ * refresh failures (RFC 6749 §5.2 plus OpenAI's own codes, docs/design.md "Provider profile").
  */
 import { KeybridgeError, redact, type ErrorCode } from '../errors';
 

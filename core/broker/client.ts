@@ -1,7 +1,7 @@
 /**
  * The minimal broker client (used by the `keybridge` CLI, later by a public `keybridge/client` module).
  * Deliberately tiny — only node:net and the framing — because `keybridge token` must start within 1.3× of a
- * bare `node -e 0` (PRODUCT.md §7): no zod, no oauth4webapi, nothing from the rest of the core.
+ * bare `node -e 0` (docs/design.md "Quality bars"): no zod, no oauth4webapi, nothing from the rest of the core.
  */
 import net from 'node:net';
 import { LineSplitter } from './framing';
@@ -52,7 +52,7 @@ export interface PipelinedBrokerClient extends Omit<BrokerClient, 'server'> {
   readonly hello: Promise<BrokerClient['server']>;
 }
 
-/** The JSON-RPC code the host answers a call with when hello did not succeed first (PRODUCT.md §4). */
+/** The JSON-RPC code the host answers a call with when hello did not succeed first (docs/client.md "Broker protocol"). */
 const RPC_HELLO_REQUIRED = -32002;
 
 /** Connects, sends hello, and resolves once the host has answered it. `timeoutMs` bounds connect + hello. */
@@ -76,7 +76,7 @@ export async function connectBroker(
  * Connects and writes hello at once, without waiting for the connection or for hello's answer: calls made
  * right away are pipelined behind hello (the host handles a connection's lines in order), so a one-shot
  * command like `keybridge token` costs one round trip instead of three (connect, hello, call) — the
- * difference matters for the 1.3× start-up budget of PRODUCT.md §7.
+ * difference matters for the 1.3× start-up budget of docs/design.md "Quality bars".
  *
  * Failures to connect reject `hello` and every pending call with the same BrokerCallError (e.g.
  * 'host_not_running'); a call rejected only because hello failed reports hello's own error.

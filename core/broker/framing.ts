@@ -1,5 +1,5 @@
 /**
- * Newline-delimited framing for the broker (PRODUCT.md §4): one UTF-8 JSON text per line, at most 64 KiB a
+ * Newline-delimited framing for the broker (docs/client.md "Broker protocol"): one UTF-8 JSON text per line, at most 64 KiB a
  * line. Dependency-free on purpose: the CLI's client uses it too and must start as fast as bare Node.
  *
  * Lines are split on the byte 0x0A before decoding. In UTF-8 that byte never occurs inside a multi-byte

@@ -1,7 +1,7 @@
 /**
  * JSON-RPC 2.0 (https://www.jsonrpc.org/specification) for the broker: parsing and validating one line,
  * checking params against the contract, and turning any thrown error into an error object with the codes of
- * PRODUCT.md §4. Every message that leaves here has been through `redact()`.
+ * docs/client.md "Broker protocol". Every message that leaves here has been through `redact()`.
  */
 import { z } from 'zod';
 import { isMethodName, methods, RpcErrorCode, type MethodName } from '../api/contract';
@@ -175,7 +175,7 @@ const REFRESH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'network',
 ]);
 
-/** Any thrown value as a JSON-RPC error object (PRODUCT.md §4 codes); the message is always redacted. */
+/** Any thrown value as a JSON-RPC error object (docs/client.md "Broker protocol" codes); the message is always redacted. */
 export function toRpcError(e: unknown): RpcErrorObject {
   if (e instanceof RpcError) {
     return e.data === undefined

@@ -1,5 +1,5 @@
 /**
- * Sharing the session with Codex CLI (PRODUCT.md §6): while enabled, `$CODEX_HOME/auth.json` holds the
+ * Sharing the session with Codex CLI (docs/design.md "Codex sharing"): while enabled, `$CODEX_HOME/auth.json` holds the
  * current access token and id_token (never the refresh token), rewritten after every refresh and removed on
  * sign-out or disable.
  *

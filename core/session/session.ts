@@ -1,5 +1,5 @@
 /**
- * The session: the one holder of the refresh token and the one refresher (PRODUCT.md §1, §7).
+ * The session: the one holder of the refresh token and the one refresher (docs/design.md "User jobs").
  *
  * Invariants:
  * - at most one refresh grant is in flight (single-flight), whoever asks;

@@ -1,5 +1,5 @@
 /**
- * Tool approval (PRODUCT.md §4): the first credential request of a client name the user has not decided on
+ * Tool approval (docs/client.md "Broker protocol"): the first credential request of a client name the user has not decided on
  * waits for the user's answer (policy `ask`, the desktop default) or is allowed (policy `allow`, the
  * headless default). Answers are remembered per name in the ToolRegistry.
  *

@@ -1,5 +1,5 @@
 /**
- * PRODUCT.md §7: "vault writes are atomic (a kill at any moment leaves the old or the new tokens)".
+ * docs/design.md "Quality bars": "vault writes are atomic (a kill at any moment leaves the old or the new tokens)".
  * A real child process saves in a tight loop and is SIGKILLed at random moments; after every kill the vault
  * must load as one whole session, no older than the last save the child reported as finished.
  */
@@ -30,7 +30,7 @@ beforeAll(async () => {
     entry,
     `import { Vault } from ${JSON.stringify(join(here, 'vault'))};
 import { createFileKeyCipher } from ${JSON.stringify(join(here, 'file-key-cipher'))};
-import { sessionFor } from ${JSON.stringify(join(here, 'test-support'))};
+import { sessionFor } from ${JSON.stringify(join(here, '../../test/support/vault-fixtures'))};
 const [dir, from] = process.argv.slice(2);
 const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
 for (let n = Number(from) + 1; ; n++) {

@@ -1,5 +1,5 @@
 /**
- * What crosses Electron IPC to the window carries no secret (PRODUCT.md §2 "the renderer never receives a
+ * What crosses Electron IPC to the window carries no secret (docs/design.md "Layout" "the renderer never receives a
  * token or a refresh token, only account facts"; issue #6 part 3). The Electron binary cannot run here, so
  * the IPC transport's Electron-free half is driven instead: `dispatchRendererCall` answers every renderer
  * method, and `statusForRenderer` / `eventForRenderer` shape every push, all against a real core

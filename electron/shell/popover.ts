@@ -112,7 +112,7 @@ export function createAppWindow(opts: AppWindowOptions): AppWindow {
       opts.onClosedWithoutTray?.();
       return;
     }
-    // With a tray the app keeps running (PRODUCT.md §1: tray app); the window only hides.
+    // With a tray the app keeps running (docs/design.md "User jobs": tray app); the window only hides.
     event.preventDefault();
     win.hide();
   });

@@ -17,7 +17,7 @@ import { isAllowedHost, isAllowedOrigin, SECURITY_HEADERS } from './security';
 import { WebAuth } from './session-auth';
 import { sendText, serveStatic } from './static-files';
 
-/** PRODUCT.md §4's message limit, applied to the WebSocket too: larger frames close the connection (1009). */
+/** docs/client.md "Broker protocol"'s message limit, applied to the WebSocket too: larger frames close the connection (1009). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export interface WebUiOptions {

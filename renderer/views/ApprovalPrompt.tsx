@@ -6,7 +6,7 @@ import './tools.css';
 
 /**
  * "Allow «name» to use your OpenAI session?" for a tool whose first credential request waits (policy `ask`).
- * Shown above every view, whatever the state; the answer is remembered (PRODUCT.md §4).
+ * Shown above every view, whatever the state; the answer is remembered (docs/client.md "Broker protocol").
  */
 export function ApprovalPrompt() {
   const tools = useKb((s) => s.tools);

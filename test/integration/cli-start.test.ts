@@ -1,5 +1,5 @@
 /**
- * What keeps `keybridge token` within 1.3× of a bare `node -e 0` (PRODUCT.md §7; measured by `npm run bench`),
+ * What keeps `keybridge token` within 1.3× of a bare `node -e 0` (docs/design.md "Quality bars"; measured by `npm run bench`),
  * and that none of it changes what the command does:
  * - a bare `keybridge token` is answered by the bin itself in one round trip (hello and the call in one
  *   write, before any answer), and hands anything but success over to the full CLI;

@@ -279,7 +279,7 @@ describe('robustness', () => {
     running = await startHost(h);
     cleanups.push(() => running.stop());
     const { code, status } = await statusJson(h);
-    expect(code).toBe(1); // PRODUCT.md §5: 1 = error (the vault could not be read)
+    expect(code).toBe(1); // README "CLI": 1 = error (the vault could not be read)
     expect(status.state).toBe('error');
     expect(status.lastError.code).toBe('vault_unreadable');
     const aside = (await readdir(h.home)).filter((f) => f.startsWith('vault.broken-'));

@@ -1,5 +1,5 @@
 /**
- * Crash safety (PRODUCT.md §7: "vault writes are atomic (a kill at any moment leaves the old or the new
+ * Crash safety (docs/design.md "Quality bars": "vault writes are atomic (a kill at any moment leaves the old or the new
  * tokens)"): a real `keybridge serve` refreshing back to back is SIGKILLed at random moments, again and again.
  * After every kill:
  *   - the vault opens (never vault_unreadable, never moved aside as broken) and holds a real session signed by

@@ -1,5 +1,5 @@
 /**
- * An idle host wakes for nothing but its refresh timer (PRODUCT.md §7). A real `keybridge serve`, signed in
+ * An idle host wakes for nothing but its refresh timer (docs/design.md "Quality bars"). A real `keybridge serve`, signed in
  * with an hour-long token (no refresh due for ~55 minutes) and with a `watch`-style client subscribed to
  * status, must not wake its main thread at all over a 20-second window: no polling, no intervals, no
  * keep-alive chatter. Wake-ups are the main thread's context switches from /proc (Linux only).
