@@ -59,7 +59,27 @@ const bridge: Bridge = {
   },
   cancelSignIn: () => call('auth.cancel', undefined),
   openRedirectUrl: (url: string) => call('auth.openUrl', { url: String(url) }),
-  logout: () => call('auth.logout', undefined),
+  logout: (opts?: { account?: string; all?: boolean }) =>
+    call(
+      'auth.logout',
+      opts?.all === true
+        ? { all: true }
+        : opts?.account !== undefined
+          ? { account: String(opts.account) }
+          : undefined,
+    ),
+  listAccounts: () => call('accounts.list', undefined),
+  switchAccount: (account: string, opts?: { pin?: boolean }) =>
+    call(
+      'accounts.switch',
+      opts?.pin === undefined
+        ? { account: String(account) }
+        : { account: String(account), pin: opts.pin === true },
+    ),
+  setAutoSwitch: (enabled: boolean) => call('accounts.setAutoSwitch', { enabled: enabled === true }),
+  setPinned: (pinned: boolean) => call('accounts.setPinned', { pinned: pinned === true }),
+  onAccounts: (listener) => onEvent('accounts.changed', listener),
+  onUsageNotice: (listener) => onEvent('usage.notice', listener),
   listModels: (opts?: { refresh?: boolean }) =>
     call('models.list', opts?.refresh ? { refresh: true } : undefined),
   selectModel: (slug: string) => call('models.select', { slug: String(slug) }),

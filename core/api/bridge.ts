@@ -2,7 +2,16 @@
  * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
-import type { CodexStatus, MethodName, ParamsOf, ResultOf, Status, ToolInfo } from './contract';
+import type {
+  AccountList,
+  CodexStatus,
+  MethodName,
+  ParamsOf,
+  ResultOf,
+  Status,
+  ToolInfo,
+  UsageNotice,
+} from './contract';
 
 /**
  * The renderer's methods (IPC and WebSocket): account facts and actions, never a token. Declared here, free
@@ -23,6 +32,10 @@ export const rendererMethods = [
   'codex.status',
   'codex.enable',
   'codex.disable',
+  'accounts.list',
+  'accounts.switch',
+  'accounts.setAutoSwitch',
+  'accounts.setPinned',
 ] as const satisfies readonly MethodName[];
 export type RendererMethod = (typeof rendererMethods)[number];
 
@@ -34,7 +47,8 @@ export interface Bridge {
   login(): Promise<ResultOf<'auth.login'>>;
   cancelSignIn(): Promise<ResultOf<'auth.cancel'>>;
   openRedirectUrl(url: string): Promise<ResultOf<'auth.openUrl'>>;
-  logout(): Promise<ResultOf<'auth.logout'>>;
+  /** Signs out the active account, one account, or all of them. */
+  logout(opts?: { account?: string; all?: boolean }): Promise<ResultOf<'auth.logout'>>;
   /** The account's models and the selected one; `refresh` asks the server now instead of the hourly cache. */
   listModels(opts?: { refresh?: boolean }): Promise<ResultOf<'models.list'>>;
   selectModel(slug: string): Promise<ResultOf<'models.select'>>;
@@ -52,6 +66,14 @@ export interface Bridge {
   enableCodex(opts?: { replaceExisting?: boolean }): Promise<ResultOf<'codex.enable'>>;
   disableCodex(): Promise<ResultOf<'codex.disable'>>;
   onCodex(listener: (status: CodexStatus) => void): () => void;
+  /** Several accounts: the list, switching, auto-switch and pinning (docs/accounts.md). */
+  listAccounts(): Promise<ResultOf<'accounts.list'>>;
+  switchAccount(account: string, opts?: { pin?: boolean }): Promise<ResultOf<'accounts.switch'>>;
+  setAutoSwitch(enabled: boolean): Promise<ResultOf<'accounts.setAutoSwitch'>>;
+  setPinned(pinned: boolean): Promise<ResultOf<'accounts.setPinned'>>;
+  onAccounts(listener: (list: AccountList) => void): () => void;
+  /** Usage alerts (80 % / 95 % of a window, a reset) and automatic switches, for a notification. */
+  onUsageNotice(listener: (notice: UsageNotice) => void): () => void;
 }
 
 /** IPC channel names, one per method plus the event, declared once. */

@@ -56,6 +56,8 @@ export const Status = z.object({
   storage: StorageInfo,
   signIn: SignInInfo.optional(),
   lastError: ErrorInfo.optional(),
+  /** How many signed-in accounts there are besides the active one (`account`). */
+  otherAccounts: z.number().int().min(0).optional(),
 });
 export type Status = z.infer<typeof Status>;
 
@@ -109,6 +111,63 @@ export const UsageWindow = z.object({
 });
 export type UsageWindow = z.infer<typeof UsageWindow>;
 
+/** A usage window by its length: 18000 s is '5h', 604800 s is 'weekly'. */
+export const AccountUsageWindow = z.object({
+  name: z.enum(['5h', 'weekly']),
+  usedPercent: z.number(),
+  resetsAt: z.string().optional(),
+});
+export type AccountUsageWindow = z.infer<typeof AccountUsageWindow>;
+
+/** One account's usage as the account list shows it; an account that reports one window has one. */
+export const AccountUsage = z.object({
+  /** The server said `rate_limit.limit_reached`, or a window is at 100 %. */
+  limitReached: z.boolean(),
+  windows: z.array(AccountUsageWindow),
+  /** RFC 3339: when these numbers came from the server; null when they never did. */
+  fetchedAt: z.string().nullable(),
+});
+export type AccountUsage = z.infer<typeof AccountUsage>;
+
+/** One signed-in account (never a token). */
+export const AccountSummary = z.object({
+  accountId: z.string(),
+  email: z.string().nullable(),
+  planType: z.string().nullable(),
+  active: z.boolean(),
+  state: SessionStateName,
+  lastUsedAt: z.string().optional(),
+  lastError: ErrorInfo.optional(),
+  usage: AccountUsage.optional(),
+});
+export type AccountSummary = z.infer<typeof AccountSummary>;
+
+/** `accounts.list` and the `accounts.changed` event. */
+export const AccountList = z.object({
+  accounts: z.array(AccountSummary),
+  activeAccountId: z.string().nullable(),
+  /** Switch to the account with most room when the active one reaches a limit. */
+  autoSwitch: z.boolean(),
+  /** The user pinned the active account in the UI: no automatic switch. */
+  pinned: z.boolean(),
+});
+export type AccountList = z.infer<typeof AccountList>;
+
+/** Renderer event `usage.notice`: a window crossed 80 % / 95 %, a limited window reset, an automatic switch. */
+export const UsageNotice = z.object({
+  kind: z.enum(['threshold', 'reset', 'switched', 'allLimited']),
+  accountId: z.string(),
+  email: z.string().nullable(),
+  window: z.enum(['5h', 'weekly']).optional(),
+  percent: z.number().optional(),
+  resetsAt: z.string().optional(),
+  message: z.string(),
+});
+export type UsageNotice = z.infer<typeof UsageNotice>;
+
+/** An account by its ChatGPT account id or its email. */
+const AccountRefParam = z.string().min(1).max(320);
+
 /** `usage.get`: the 5-hour (primary) and weekly (secondary) windows, when the server reports them. */
 export const Usage = z.object({
   primary: UsageWindow.optional(),
@@ -118,6 +177,11 @@ export const Usage = z.object({
   fetchedAt: z.string().nullable(),
   source: z.enum(['server', 'cache']),
   error: ErrorInfo.optional(),
+  /** Which account these numbers are of, and the same windows by name (AccountUsage). */
+  accountId: z.string().optional(),
+  email: z.string().nullable().optional(),
+  limitReached: z.boolean().optional(),
+  windows: z.array(AccountUsageWindow).optional(),
 });
 export type Usage = z.infer<typeof Usage>;
 
@@ -165,7 +229,17 @@ export type CodexStatus = z.infer<typeof CodexStatus>;
  * After sign-out (or an expired session) `tokenSha256` and `expiresAt` are null.
  */
 export const CredentialsChanged = z.object({
-  reason: z.enum(['signedIn', 'refreshed', 'signedOut', 'expired', 'approved', 'denied', 'revoked']),
+  /** `switched`: the active account changed; the token is the new active account's. */
+  reason: z.enum([
+    'signedIn',
+    'refreshed',
+    'signedOut',
+    'expired',
+    'approved',
+    'denied',
+    'revoked',
+    'switched',
+  ]),
   expiresAt: z.string().nullable(),
   tokenSha256: z.string().nullable(),
   accessToken: z.string().optional(),
@@ -198,7 +272,10 @@ export const methods = {
   'status.get': { params: Empty, result: Status },
   'credentials.get': {
     params: z
-      .object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional() })
+      .object({
+        minTtlSeconds: z.number().int().min(0).max(86_400).optional(),
+        account: AccountRefParam.optional(),
+      })
       .strict()
       .optional(),
     result: Credentials,
@@ -209,7 +286,9 @@ export const methods = {
    * the current credentials.
    */
   'credentials.invalidate': {
-    params: z.object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/) }).strict(),
+    params: z
+      .object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/), account: AccountRefParam.optional() })
+      .strict(),
     result: Credentials,
   },
   /** The tools that asked for credentials, with their decision, last use and any pending request. */
@@ -244,13 +323,33 @@ export const methods = {
   'auth.cancel': { params: Empty, result: z.object({ cancelled: z.boolean() }) },
   /** A redirect URL delivered by the OS (scheme), by `keybridge open-url` or pasted by the user. */
   'auth.openUrl': { params: z.object({ url: z.string().max(8192) }).strict(), result: Status },
-  'auth.logout': { params: Empty, result: z.object({ revoked: z.boolean() }) },
+  /** Signs out the active account, `account`, or `all`; `signedOut` lists the account ids signed out. */
+  'auth.logout': {
+    params: z
+      .object({ account: AccountRefParam.optional(), all: z.boolean().optional() })
+      .strict()
+      .optional(),
+    result: z.object({ revoked: z.boolean(), signedOut: z.array(z.string()) }),
+  },
+  'accounts.list': { params: Empty, result: AccountList },
+  /** Makes an account active (unknown: -32602 listing the known ones in `data.known`); `pin` pins it. */
+  'accounts.switch': {
+    params: z.object({ account: AccountRefParam, pin: z.boolean().optional() }).strict(),
+    result: AccountList,
+  },
+  /** Renderer only. */
+  'accounts.setAutoSwitch': { params: z.object({ enabled: z.boolean() }).strict(), result: AccountList },
+  /** Renderer only. */
+  'accounts.setPinned': { params: z.object({ pinned: z.boolean() }).strict(), result: AccountList },
   /**
    * The account's models (cached per account; asked of the server at sign-in, on a plan change, and when
    * the cached list is older than an hour). `refresh` asks the server now.
    */
   'models.list': {
-    params: z.object({ refresh: z.boolean().optional() }).strict().optional(),
+    params: z
+      .object({ refresh: z.boolean().optional(), account: AccountRefParam.optional() })
+      .strict()
+      .optional(),
     result: ModelList,
   },
   /** Selects (and persists) the default model for this account; the slug must be in `models.list`. */
@@ -260,7 +359,10 @@ export const methods = {
    * "Try again") asks now.
    */
   'usage.get': {
-    params: z.object({ refresh: z.boolean().optional() }).strict().optional(),
+    params: z
+      .object({ refresh: z.boolean().optional(), account: AccountRefParam.optional() })
+      .strict()
+      .optional(),
     result: Usage,
   },
   /**
@@ -285,6 +387,8 @@ export const events = {
   'status.changed': Status,
   'tools.changed': z.object({ tools: z.array(ToolInfo) }),
   'codex.changed': CodexStatus,
+  'accounts.changed': AccountList,
+  'usage.notice': UsageNotice,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
@@ -311,6 +415,12 @@ export function isMethodName(name: string): name is MethodName {
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
   // Approving a tool is the user's decision: no tool may answer its own approval.
-  broker: (Object.keys(methods) as MethodName[]).filter((m) => m !== 'tools.decide' && m !== 'tools.revoke'),
+  broker: (Object.keys(methods) as MethodName[]).filter(
+    (m) =>
+      m !== 'tools.decide' &&
+      m !== 'tools.revoke' &&
+      m !== 'accounts.setAutoSwitch' &&
+      m !== 'accounts.setPinned',
+  ),
   renderer: rendererMethods as readonly MethodName[],
 } as const;

@@ -3,7 +3,7 @@
  * renderer store), which stand in for the host. The real path is tested against the ChatGPT stand-in
  * (test/support/chatgpt-server.ts).
  */
-import type { ModelList, Usage } from '../../core/api/contract';
+import type { AccountList, ModelList, Status, Usage, UsageNotice } from '../../core/api/contract';
 
 export function sampleModelList(selected: string | null = null): ModelList {
   return {
@@ -56,5 +56,35 @@ export function sampleUsage(): Usage {
     planType: 'plus',
     fetchedAt: new Date(now).toISOString(),
     source: 'server',
+  };
+}
+
+/** The account list a one-account host shows for `status` (the fake services' accounts.*). */
+export function accountListFor(status: Status, extra: Partial<AccountList> = {}): AccountList {
+  const a = status.account;
+  const signedIn =
+    a && (status.state === 'signedIn' || status.state === 'refreshing' || status.state === 'expired');
+  const id = a?.accountId ?? 'default';
+  return {
+    accounts: signedIn
+      ? [{ accountId: id, email: a.email, planType: a.planType, active: true, state: status.state }]
+      : [],
+    activeAccountId: signedIn ? id : null,
+    autoSwitch: false,
+    pinned: false,
+    ...extra,
+  };
+}
+
+/** The Bridge's account methods for fake bridges that show one account (they only answer). */
+export function accountBridgeStubs(status: () => Status) {
+  return {
+    listAccounts: async () => accountListFor(status()),
+    switchAccount: async (_account: string, opts?: { pin?: boolean }) =>
+      accountListFor(status(), { pinned: opts?.pin === true }),
+    setAutoSwitch: async (enabled: boolean) => accountListFor(status(), { autoSwitch: enabled }),
+    setPinned: async (pinned: boolean) => accountListFor(status(), { pinned }),
+    onAccounts: (_listener: (list: AccountList) => void) => () => {},
+    onUsageNotice: (_listener: (notice: UsageNotice) => void) => () => {},
   };
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials, Status } from '../../core/api/contract';
 import type { CallContext, Service } from '../../core/api/service';
-import { sampleModelList, sampleUsage } from './account-fixtures';
+import { accountListFor, sampleModelList, sampleUsage } from './account-fixtures';
 import { KeybridgeError } from '../../core/errors';
 import { toolMethodStubs } from './tool-fixtures';
 
@@ -131,7 +131,23 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     async 'auth.logout'(params, ctx) {
       record('auth.logout', params, ctx);
       svc.setStatus(SIGNED_OUT);
-      return { revoked: true };
+      return { revoked: true, signedOut: ['acc-ada'] };
+    },
+    async 'accounts.list'(params, ctx) {
+      record('accounts.list', params, ctx);
+      return accountListFor(svc.status);
+    },
+    async 'accounts.switch'(params, ctx) {
+      record('accounts.switch', params, ctx);
+      return accountListFor(svc.status, { pinned: params.pin === true });
+    },
+    async 'accounts.setAutoSwitch'(params, ctx) {
+      record('accounts.setAutoSwitch', params, ctx);
+      return accountListFor(svc.status, { autoSwitch: params.enabled });
+    },
+    async 'accounts.setPinned'(params, ctx) {
+      record('accounts.setPinned', params, ctx);
+      return accountListFor(svc.status, { pinned: params.pinned });
     },
     async 'models.list'(params, ctx) {
       record('models.list', params, ctx);

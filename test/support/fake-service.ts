@@ -5,7 +5,7 @@
  */
 import type { MethodName, Status } from '../../core/api/contract';
 import type { CallContext, Service } from '../../core/api/service';
-import { sampleModelList, sampleUsage } from './account-fixtures';
+import { accountListFor, sampleModelList, sampleUsage } from './account-fixtures';
 import { KeybridgeError } from '../../core/errors';
 import { toolMethodStubs } from './tool-fixtures';
 
@@ -117,8 +117,25 @@ export class TestService implements Service {
   }
   async 'auth.logout'(params: unknown, ctx: CallContext) {
     this.record('auth.logout', params, ctx);
+    const signedOut = this.status.account?.accountId ? [this.status.account.accountId] : [];
     this.setStatus(statuses.signedOut());
-    return { revoked: true };
+    return { revoked: true, signedOut };
+  }
+  async 'accounts.list'(params: unknown, ctx: CallContext) {
+    this.record('accounts.list', params, ctx);
+    return accountListFor(this.status);
+  }
+  async 'accounts.switch'(params: { account: string; pin?: boolean }, ctx: CallContext) {
+    this.record('accounts.switch', params, ctx);
+    return accountListFor(this.status, { pinned: params.pin === true });
+  }
+  async 'accounts.setAutoSwitch'(params: { enabled: boolean }, ctx: CallContext) {
+    this.record('accounts.setAutoSwitch', params, ctx);
+    return accountListFor(this.status, { autoSwitch: params.enabled });
+  }
+  async 'accounts.setPinned'(params: { pinned: boolean }, ctx: CallContext) {
+    this.record('accounts.setPinned', params, ctx);
+    return accountListFor(this.status, { pinned: params.pinned });
   }
   async 'models.list'(params: unknown, ctx: CallContext) {
     this.record('models.list', params, ctx);
