@@ -251,6 +251,9 @@ export class Session implements SessionManager {
   // ---- sign-in ----
 
   async login(): Promise<SignInInfo> {
+    // A vault that could not be read (moved aside, or sealed by a cipher not available now): signing in
+    // starts afresh; the next write puts the old file aside rather than overwrite it (core/vault).
+    if (this.state.kind === 'error') this.state = { kind: 'running', signIn: null, lastError: null };
     const s = this.running();
     if (s.signIn) return signInInfo(s.signIn.attempt);
     let attempt: SignInAttempt;
