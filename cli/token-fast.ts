@@ -14,7 +14,7 @@ import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolveBrokerEndpoint } from '../core/paths';
 
-/** Said while the host asks the user whether the CLI may have the session (policy `ask`, docs/client.md "Broker protocol"). */
+/** Said while the host asks the user whether the CLI may have the session (policy `ask`, docs/client.md "Approval"). */
 export const APPROVAL_PENDING =
   'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
 

@@ -18,7 +18,7 @@ export function resolveHome(env: Env = process.env, platform: NodeJS.Platform = 
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'keybridge');
 }
 
-/** docs/client.md "Broker protocol": the broker endpoint. */
+/** The broker endpoint, as docs/client.md "Broker protocol" gives it: the host listens here. */
 export function resolveSocketPath(
   home: string,
   env: Env = process.env,
