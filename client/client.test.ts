@@ -135,7 +135,7 @@ describe('the package export', () => {
 
 describe('the example of docs/client.md', () => {
   it('runs as documented against a host (a 401 once, then the refreshed token works)', async () => {
-    const guide = await readFile(join(ROOT, 'docs', 'client.md'), 'utf8');
+    const guide = await readFile(join(ROOT, 'docs/client.md'), 'utf8');
     const section = guide.slice(guide.indexOf('### The ten-line example'));
     const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
     expect(example).toBeDefined();

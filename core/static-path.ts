@@ -1,9 +1,9 @@
 /**
- * Which file of the built renderer (dist/renderer) a URL path names, and its content type: the lexical half of
- * serving the UI, shared by the desktop's `keybridge-app://` scheme (electron/shell/app-page.ts) and the
- * browser UI's HTTP server (headless/web/static-files.ts). No directory listings, no dotfiles, nothing outside
- * the folder (decoded `..`, backslashes and NUL bytes are refused); each server also checks the real path, so
- * a symlink inside the folder cannot lead out of it. Pure.
+ * Which file of the built renderer (dist/renderer) a URL path names, and its content type: the lexical half
+ * of serving the UI, shared by the desktop's `keybridge-app://` scheme (electron/shell/app-page.ts) and the
+ * browser UI's HTTP server (headless/web/static-files.ts). No directory listings, no dotfiles, nothing
+ * outside the folder (decoded `..`, backslashes and NUL bytes are refused); each server also checks the real
+ * path, so a symlink inside the folder cannot lead out of it. Pure.
  */
 import { extname, resolve, sep } from 'node:path';
 

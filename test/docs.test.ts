@@ -64,7 +64,8 @@ describe('every document the repository names exists', () => {
       const named = new Set<string>();
       for (const m of plain.matchAll(/(?<![\w/.-])[\w./-]*[\w-]\.md\b/g)) named.add(m[0]);
       for (const m of plain.matchAll(/(?<![\w/.-])(?:\.\.\/)*docs\/[\w.-]+(?:\/[\w.-]+)*/g)) named.add(m[0]);
-      for (const name of named) if (!resolves(file, name.replace(/[.]+$/, ''))) missing.push(`${file}: ${name}`);
+      for (const name of named)
+        if (!resolves(file, name.replace(/[.]+$/, ''))) missing.push(`${file}: ${name}`);
     }
     expect(missing).toEqual([]);
   });

@@ -19,6 +19,7 @@ beforeAll(() => {
 /** The layer-rule messages ESLint reports for `code` placed at `filePath` (relative to the repository). */
 async function layerErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(ROOT, filePath), warnIgnored: true });
+  if (!result) throw new Error(`ESLint returned no result for ${filePath}`);
   expect(result.messages.filter((m) => m.fatal)).toEqual([]);
   return result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
 }
