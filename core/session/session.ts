@@ -1,7 +1,8 @@
 /**
- * The session: the one holder of every account's refresh token and the one refresher (docs/design.md "User
- * jobs", docs/accounts.md). It holds several signed-in accounts, each with its own state and refresher
- * (account-session.ts), and records which one is active: what a caller gets when it names no account.
+ * The session: the one holder of every account's refresh token and the one refresher
+ * (docs/security.md "The refresh token never leaves the host"). It holds several signed-in accounts
+ * (docs/accounts.md), each with its own state and refresher (account-session.ts), and records which one is
+ * active: what a caller gets when it names no account.
  *
  * - Signing in while signed in adds the account and makes it active; signing in again to an account that is
  *   already there replaces its tokens.
