@@ -56,7 +56,8 @@ export interface Status {
 
 /** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
 export interface CredentialsChange {
-  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked';
+  /** `switched`: the active account changed (docs/accounts.md); the token is the new active account's. */
+  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked' | 'switched';
   /** null after sign-out: there are no credentials any more. */
   expiresAt: string | null;
   /** Hex SHA-256 of the current access token, or null. */
@@ -73,13 +74,16 @@ export type KeybridgeEvent =
   | { type: 'connection'; connected: boolean };
 
 export interface KeybridgeClient {
-  /** A token with at least `minTtlSeconds` left (the host refreshes first when needed). */
-  getCredentials(opts?: { minTtlSeconds?: number }): Promise<Credentials>;
+  /**
+   * A token with at least `minTtlSeconds` left (the host refreshes first when needed), of the active account
+   * or of `account` (an email or ChatGPT account id; your tool then hears only that account's changes).
+   */
+  getCredentials(opts?: { minTtlSeconds?: number; account?: string }): Promise<Credentials>;
   /**
    * Your request got a 401 with this token (pass the token or its hex SHA-256): the host refreshes only if
    * it is still the current one, and answers with the current credentials either way.
    */
-  invalidate(tokenOrSha256: string): Promise<Credentials>;
+  invalidate(tokenOrSha256: string, opts?: { account?: string }): Promise<Credentials>;
   /** Events for `topics` (plus connection events) until the returned function is called. */
   subscribe(topics: Topic[], onEvent: (event: KeybridgeEvent) => void): Promise<() => void>;
   status(): Promise<Status>;
@@ -151,16 +155,24 @@ class ReconnectingClient implements KeybridgeClient {
     await this.open();
   }
 
-  getCredentials(opts: { minTtlSeconds?: number } = {}): Promise<Credentials> {
-    const params = opts.minTtlSeconds === undefined ? undefined : { minTtlSeconds: opts.minTtlSeconds };
-    return this.call('credentials.get', params) as Promise<Credentials>;
+  getCredentials(opts: { minTtlSeconds?: number; account?: string } = {}): Promise<Credentials> {
+    const params = {
+      ...(opts.minTtlSeconds === undefined ? {} : { minTtlSeconds: opts.minTtlSeconds }),
+      ...(opts.account === undefined ? {} : { account: opts.account }),
+    };
+    return this.call(
+      'credentials.get',
+      Object.keys(params).length === 0 ? undefined : params,
+    ) as Promise<Credentials>;
   }
 
-  invalidate(tokenOrSha256: string): Promise<Credentials> {
+  invalidate(tokenOrSha256: string, opts: { account?: string } = {}): Promise<Credentials> {
     const hash = /^[0-9a-f]{64}$/i.test(tokenOrSha256)
       ? tokenOrSha256.toLowerCase()
       : tokenSha256(tokenOrSha256);
-    return this.call('credentials.invalidate', { tokenSha256: hash }) as Promise<Credentials>;
+    const params =
+      opts.account === undefined ? { tokenSha256: hash } : { tokenSha256: hash, account: opts.account };
+    return this.call('credentials.invalidate', params) as Promise<Credentials>;
   }
 
   status(): Promise<Status> {
