@@ -222,9 +222,14 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const toolOf = (ctx: CallContext): string | undefined =>
     ctx.transport === 'broker' ? ctx.client?.name : undefined;
 
-  /** Not signed in (or no such account): fail with the session's own error before asking for approval. */
+  /**
+   * Not signed in: fail with the session's own error before asking for approval. A request that names an
+   * account is asked about first: the session's answer to an unknown account lists the known ones, which is
+   * for approved tools only.
+   */
   const requireSignedIn = async (minTtl?: number, account?: string) => {
-    if (!session.currentCredentials(account)) await session.credentials(minTtl, account);
+    if (account !== undefined) return;
+    if (!session.currentCredentials()) await session.credentials(minTtl);
   };
 
   /** A tool that names an account is pinned to it; one that names none follows the active account again. */
