@@ -15,6 +15,7 @@ import {
   type PipelinedBrokerClient as BrokerClient,
 } from '../core/broker/client';
 import { resolveBrokerEndpoint, type Env } from '../core/paths';
+import { safeText } from '../core/text/safe-text';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
 import { openBrowser } from './browser';
 import { codexCommand } from './codex';
@@ -151,7 +152,9 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
       io.err(`Signed in as ${accountLabel(status)}\n`);
       return EXIT.ok;
     }
-    io.err((status.lastError?.message ?? `Not signed in after that URL (state: ${status.state}).`) + '\n');
+    io.err(
+      safeText(status.lastError?.message ?? `Not signed in after that URL (state: ${status.state}).`) + '\n',
+    );
     return EXIT.error;
   },
 
@@ -285,8 +288,9 @@ function reportError(e: unknown, io: Io): number {
   return e instanceof BrokerCallError ? rpcExitCode(e.code, e.data) : EXIT.error;
 }
 
+/** Messages come from the host and may quote outside text: shown through the one escaper, never raw. */
 function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return safeText(e instanceof Error ? e.message : String(e));
 }
 
 /** The bin's entry: runs, then lets Node exit on its own so piped output is flushed. */
