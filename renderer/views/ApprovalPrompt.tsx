@@ -7,7 +7,7 @@ import './tools.css';
 
 /**
  * "Allow «name» to use your OpenAI session?" for a tool whose first credential request waits (policy `ask`).
- * Shown above every view, whatever the state; the answer is remembered (docs/client.md "Broker protocol").
+ * Shown above every view, whatever the state; the answer is remembered (docs/client.md "Approval").
  * The name is shown exactly as the tool sent it: the host accepts only names that are what they look like
  * (core/text/tool-name.ts). The executable path comes from the OS or the tool and goes through the escaper.
  */
