@@ -11,7 +11,14 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawConnect } from '../test/support/broker-harness';
-import { makeHostEnv, removeHome, runCli, startHost, type HostEnv, type RunningHost } from '../test/support/host';
+import {
+  makeHostEnv,
+  removeHome,
+  runCli,
+  startHost,
+  type HostEnv,
+  type RunningHost,
+} from '../test/support/host';
 import { HOSTILE_NAME, RAW_CONTROL } from '../test/support/hostile-input';
 
 let h: HostEnv;
@@ -32,7 +39,7 @@ beforeAll(async () => {
   );
   host = await startHost(h, ['--ui']);
   const deadline = Date.now() + 15_000;
-  let m: RegExpExecArray | null = null;
+  let m: RegExpExecArray | null;
   while (!(m = /Open the Keybridge UI: http:\/\/127\.0\.0\.1:(\d+)\//.exec(host.output()))) {
     if (Date.now() > deadline) throw new Error(`no UI link:\n${host.output()}`);
     await new Promise((r) => setTimeout(r, 50));

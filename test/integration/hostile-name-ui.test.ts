@@ -53,7 +53,9 @@ it('refuses the hostile name at hello and asks about a valid one exactly as sent
   });
   agent = await connect({ name: VALID_ODD_NAME, socketPath: s.h.socket });
   const request = agent.getCredentials();
-  const prompt = page.getByRole('alertdialog', { name: `Allow «${VALID_ODD_NAME}» to use your OpenAI session?` });
+  const prompt = page.getByRole('alertdialog', {
+    name: `Allow «${VALID_ODD_NAME}» to use your OpenAI session?`,
+  });
   await prompt.waitFor();
   await prompt.getByRole('button', { name: 'Allow' }).click();
   expect((await request).accessToken).toBeTruthy();
