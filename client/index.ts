@@ -15,10 +15,20 @@
  * client, so importing it costs next to nothing.
  */
 import { createHash } from 'node:crypto';
+import {
+  RpcErrorCode,
+  type Credentials,
+  type CredentialsChanged,
+  type Status,
+  type Topic,
+} from '../core/api/protocol';
 import { BrokerCallError, connectBroker, type BrokerClient } from '../core/broker/client';
 import { resolveBrokerEndpoint } from '../core/paths';
 
-export type Topic = 'status' | 'credentials';
+// The contract's own types (core/api/protocol.ts): what the host sends is exactly what a tool gets.
+export type { Credentials, Status, Topic };
+/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
+export type CredentialsChange = CredentialsChanged;
 
 export interface ConnectOptions {
   /** Your tool's name: what the user sees in "Allow «name» to use your OpenAI session?". */
@@ -32,38 +42,6 @@ export interface ConnectOptions {
   waitForHostMs?: number;
   /** Bounds connecting and hello, per attempt (default 5 s). */
   connectTimeoutMs?: number;
-}
-
-export interface Credentials {
-  accessToken: string;
-  tokenType: 'Bearer';
-  /** RFC 3339. */
-  expiresAt: string;
-  /** The ChatGPT account id (send it as `ChatGPT-Account-Id`). */
-  accountId: string | null;
-  planType: string | null;
-}
-
-export interface Status {
-  state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error';
-  account?: { email: string | null; planType: string | null; accountId: string | null };
-  expiresAt?: string;
-  lastRefreshAt?: string;
-  selectedModel?: string;
-  lastError?: { code: string; message: string };
-  [key: string]: unknown;
-}
-
-/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
-export interface CredentialsChange {
-  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked';
-  /** null after sign-out: there are no credentials any more. */
-  expiresAt: string | null;
-  /** Hex SHA-256 of the current access token, or null. */
-  tokenSha256: string | null;
-  accessToken?: string;
-  accountId?: string | null;
-  access: 'allowed' | 'denied' | 'undecided';
 }
 
 export type KeybridgeEvent =
@@ -104,10 +82,10 @@ export class KeybridgeClientError extends Error {
 }
 
 export const ErrorCodes = {
-  NotSignedIn: -32001,
-  AccessDenied: -32003,
-  ApprovalTimeout: -32004,
-  RefreshFailed: -32005,
+  NotSignedIn: RpcErrorCode.NotSignedIn,
+  AccessDenied: RpcErrorCode.AccessDenied,
+  ApprovalTimeout: RpcErrorCode.ApprovalTimeout,
+  RefreshFailed: RpcErrorCode.RefreshFailed,
 } as const;
 
 /** Hex SHA-256 of an access token: the name of a token in `invalidate` and `credentials.changed`. */

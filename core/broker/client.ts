@@ -4,7 +4,8 @@
  * bare `node -e 0` (docs/design.md "Quality bars"): no zod, no oauth4webapi, nothing from the rest of the core.
  */
 import net from 'node:net';
-import { LineSplitter } from './framing';
+import { PROTOCOL_VERSION, RpcErrorCode } from '../api/protocol';
+import { decodeServerLine, encodeRequest, hostLineReader } from './ndjson';
 
 export interface ClientInfo {
   name: string;
@@ -52,9 +53,6 @@ export interface PipelinedBrokerClient extends Omit<BrokerClient, 'server'> {
   readonly hello: Promise<BrokerClient['server']>;
 }
 
-/** The JSON-RPC code the host answers a call with when hello did not succeed first (docs/client.md "Broker protocol"). */
-const RPC_HELLO_REQUIRED = -32002;
-
 /** Connects, sends hello, and resolves once the host has answered it. `timeoutMs` bounds connect + hello. */
 export async function connectBroker(
   socketPath: string,
@@ -92,10 +90,6 @@ export function openBroker(
   // Hello and whatever the caller asks in this same tick leave in one write (one read for the host).
   socket.cork();
   process.nextTick(() => socket.uncork());
-  const splitter = new LineSplitter({
-    maxLineBytes: 16 * 1024 * 1024,
-    maxUnterminatedBytes: 32 * 1024 * 1024,
-  });
   const pending = new Map<number, Pending>();
   const listeners = new Set<(method: string, params: unknown) => void>();
   const closeListeners: Array<() => void> = [];
@@ -143,7 +137,11 @@ export function openBroker(
         resolve: res,
         // A call refused only because hello failed is better explained by hello's own error.
         reject: (e) =>
-          rej(helloError && e instanceof BrokerCallError && e.code === RPC_HELLO_REQUIRED ? helloError : e),
+          rej(
+            helloError && e instanceof BrokerCallError && e.code === RpcErrorCode.HelloRequired
+              ? helloError
+              : e,
+          ),
       };
       if (callOpts.timeoutMs !== undefined) {
         entry.timer = setTimeout(() => {
@@ -157,20 +155,14 @@ export function openBroker(
         }, callOpts.timeoutMs);
       }
       pending.set(id, entry);
-      const message =
-        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       // Before the connection is up, net.Socket queues the write and sends it once connected.
-      socket.write(JSON.stringify(message) + '\n');
+      socket.write(encodeRequest(id, method, params));
     });
 
   const onMessage = (line: string) => {
-    let msg: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
-    try {
-      msg = JSON.parse(line) as typeof msg;
-    } catch {
-      return;
-    }
-    if (typeof msg.method === 'string' && msg.id === undefined) {
+    const msg = decodeServerLine(line);
+    if (!msg) return;
+    if (msg.kind === 'notification') {
       for (const cb of listeners) cb(msg.method, msg.params);
       return;
     }
@@ -178,13 +170,12 @@ export function openBroker(
     if (!p) return;
     pending.delete(msg.id as number);
     if (p.timer) clearTimeout(p.timer);
-    if (msg.error && typeof msg.error === 'object') {
-      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
+    if (msg.kind === 'error') {
       p.reject(
         new BrokerCallError(
-          typeof e.code === 'number' ? e.code : 'protocol',
-          typeof e.message === 'string' ? e.message : 'Keybridge answered with an error.',
-          e.data,
+          msg.code ?? 'protocol',
+          msg.message ?? 'Keybridge answered with an error.',
+          msg.data,
         ),
       );
     } else {
@@ -192,12 +183,10 @@ export function openBroker(
     }
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    for (const ev of splitter.push(chunk)) {
-      if (ev.type === 'line') onMessage(ev.line);
-      else if (ev.type === 'flood')
-        fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
-    }
+  const read = hostLineReader(onMessage);
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    if (!read(chunk)) fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
   });
   socket.on('error', (e: NodeJS.ErrnoException) => {
     if (!connected && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')) {
@@ -221,7 +210,7 @@ export function openBroker(
   const info: ClientInfo = { name: client.name };
   if (client.version !== undefined) info.version = client.version;
   if (client.pid !== undefined) info.pid = client.pid;
-  const hello = call('hello', { protocol: 1, client: info }).then(
+  const hello = call('hello', { protocol: PROTOCOL_VERSION, client: info }).then(
     (server) => {
       helloAnswered = true;
       clearTimeout(helloTimer);

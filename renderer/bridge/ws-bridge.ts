@@ -3,7 +3,8 @@
  * same shapes as the broker. The first connection presents the one-time token from the printed link; the
  * host answers with an HttpOnly session cookie, which every later (re)connection uses instead.
  */
-import type { Bridge, RendererMethod } from '../../core/api/bridge';
+import type { Bridge } from '../../core/api/bridge';
+import type { RendererMethod } from '../../core/api/protocol';
 import type { CodexStatus, ParamsOf, ResultOf, Status, ToolInfo } from '../../core/api/contract';
 import { BridgeError, type ConnectionSource, type ConnectionState } from './types';
 
