@@ -22,6 +22,7 @@ import {
   type Status,
   type Topic,
 } from '../core/api/protocol';
+import { backoffMs, type BackoffPolicy } from '../core/backoff';
 import { BrokerCallError, connectBroker, type BrokerClient } from '../core/broker/client';
 import { resolveBrokerEndpoint } from '../core/paths';
 
@@ -93,8 +94,8 @@ export function tokenSha256(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('hex');
 }
 
-const BACKOFF_MIN_MS = 50;
-const BACKOFF_MAX_MS = 2000;
+/** Reconnecting to a restarted host: 50 ms, 100 ms … 2 s, ±25 %. */
+const RECONNECT: BackoffPolicy = { firstMs: 50, maxMs: 2000, jitter: [0.75, 1.25] };
 
 /** Connects (the first attempt must succeed) and keeps the connection up until `close()`. */
 export async function connect(opts: ConnectOptions): Promise<KeybridgeClient> {
@@ -255,8 +256,7 @@ class ReconnectingClient implements KeybridgeClient {
 
   private retry(): void {
     if (this.closed || this.opts.reconnect === false) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt, 10));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = backoffMs(this.attempt, RECONNECT);
     this.attempt += 1;
     this.retryTimer = setTimeout(() => {
       this.open().then(
