@@ -143,7 +143,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   hardenSession(session.defaultSession, page, log);
   guardAllWebContents(page, () => rt.status?.signIn?.url, log);
 
-  // One host per data folder (docs/client.md "Broker protocol"): fail before asking anything if `keybridge serve` already runs.
+  // One host per data folder (docs/security.md "The refresh token never leaves the host"): fail before asking
+  // anything if `keybridge serve` already runs.
   const core = new HostRuntime({ config, log, stopStepMs: SHUTDOWN_STEP_MS });
   rt.core = core;
   await core.lock();
@@ -156,7 +157,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   }
   if (!running()) return;
 
-  // The desktop asks the user before a tool gets its first token (docs/client.md "Broker protocol"), unless configured otherwise.
+  // The desktop asks the user before a tool gets its first token (docs/client.md "Approval"), unless
+  // configured otherwise.
   const host = await core.start({ cipher, defaultToolPolicy: 'ask', running });
   if (!host) return;
 

@@ -1,6 +1,6 @@
 /**
- * `keybridge serve`: the headless host (docs/design.md "Layout"). The same core as the desktop app, with a Node
- * cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
+ * `keybridge serve`: the headless host (docs/design.md "Layout"). The same core as the desktop app, with a
+ * Node cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
  *
  * The lock → host → broker order and the shutdown are core/host-runtime.ts's, shared with the desktop app;
  * this adds the host log, a Node cipher and the optional browser UI.

@@ -3,8 +3,8 @@
  * Builds the Node entry points (runs from `prepare`, so `npm install` / `npm ci` build them, and from
  * `npm run build:node`):
  *   dist/keybridge.cjs  the CLI, one CommonJS file with no dependencies: `keybridge token` must start within
- *                       1.3× of a bare `node -e 0` (docs/design.md "Quality bars"), so the bundle is checked to hold no zod,
- *                       no oauth4webapi and nothing else from node_modules.
+ *                       1.3× of a bare `node -e 0` (docs/design.md "Quality bars"), so the bundle is
+ *                       checked to hold no zod, no oauth4webapi and nothing else from node_modules.
  *   dist/token-fast.cjs a bare `keybridge token` (cli/token-fast.ts), which bin/keybridge.cjs answers without
  *                       loading the CLI; held to the same rules as the CLI bundle, and to a smaller budget.
  *   dist/host.mjs       the headless host (`keybridge serve`), ESM, node_modules left external.

@@ -1,7 +1,8 @@
 /**
  * The minimal broker client (used by the `keybridge` CLI, later by a public `keybridge/client` module).
  * Deliberately tiny — only node:net and the framing — because `keybridge token` must start within 1.3× of a
- * bare `node -e 0` (docs/design.md "Quality bars"): no zod, no oauth4webapi, nothing from the rest of the core.
+ * bare `node -e 0` (docs/design.md "Quality bars"): no zod, no oauth4webapi, nothing from the rest of the
+ * core.
  */
 import net from 'node:net';
 import { PROTOCOL_VERSION, RpcErrorCode } from '../api/protocol';

@@ -151,7 +151,10 @@ export async function dispatch(
   return { name, result: await handler.call(service, parsed, ctx) };
 }
 
-/** Any thrown value as a JSON-RPC error object (docs/client.md "Broker protocol" codes); the message is always redacted. */
+/**
+ * Any thrown value as a JSON-RPC error object (docs/client.md "Broker protocol" codes); the message is always
+ * redacted.
+ */
 export function toRpcError(e: unknown): RpcErrorObject {
   if (e instanceof RpcError) {
     return e.data === undefined
