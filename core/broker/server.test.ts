@@ -13,6 +13,7 @@ import {
   type TestService,
   leaveStaleSocket,
 } from '../../test/support/broker-harness';
+import { until } from '../../test/support/signed-in-host';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let service: TestService;
@@ -303,16 +304,20 @@ describe('endpoint', () => {
     const polite = await greetedConnect(b.path, 'polite');
     let open!: () => void;
     service.gate = new Promise<void>((r) => (open = r));
+    const callsBefore = service.calls.length;
     rude.send(req(1, 'status.get'));
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the request to reach the service', () =>
+      service.calls.length > callsBefore ? true : undefined,
+    );
     // Gone before its answer is ready: the server's write fails on a dead socket.
     rude.socket.destroy();
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the server to drop the reset connection', () => (b.connections() === 1 ? true : undefined));
     open();
     service.gate = undefined;
+    // The reset connection's answer is written (and fails) as soon as the gate opens, before this request
+    // even arrives: once it is answered, the failed write is behind us.
     polite.send(req(2, 'status.get'));
     expect(await polite.response(2)).toMatchObject({ result: { state: 'signedIn' } });
-    await new Promise((r) => setTimeout(r, 50));
     expect(b.connections()).toBe(1);
     polite.close();
   });
