@@ -10,6 +10,7 @@ import { KEYRING_INFO, createKeyringCipher, deleteKeyringKey, keyringAccountFor 
 import { createSealedCipher } from './sealed';
 import { selectNodeCipher } from './select-cipher';
 import { Vault } from './vault';
+import { probeKeyring } from '../../test/support/keyring';
 
 let root: string;
 beforeEach(async () => {
@@ -54,17 +55,10 @@ const session = () => ({
   obtainedAt: Date.now(),
 });
 
-// Whether this machine has a reachable keyring at all (decided once, before the tests are collected).
-const probeAccount = `probe-${process.pid}-${randomBytes(4).toString('hex')}`;
-const keyringProbe = await createKeyringCipher({ service: 'KeybridgeTest', account: probeAccount }).then(
-  () => null,
-  (e: unknown) => (e instanceof Error ? e.message : String(e)),
-);
-if (keyringProbe === null) await deleteKeyringKey({ service: 'KeybridgeTest', account: probeAccount });
-else
-  console.log(
-    `[keyring-cipher.test] no OS keyring reachable here, real-keyring round trip skipped: ${keyringProbe}`,
-  );
+// Whether this machine has a reachable keyring at all (decided once, before the tests are collected). Under
+// test/keyring/with-keyring.sh (KEYBRIDGE_TEST_REQUIRE_KEYRING=1) a keyring that does not work fails the file
+// instead of skipping the round trip.
+const keyringProbe = await probeKeyring('keyring-cipher.test');
 
 describe('createKeyringCipher without a keyring', () => {
   it('fails fast with cipher_unavailable and a next step when the session bus leads nowhere', async () => {
