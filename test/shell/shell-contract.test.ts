@@ -108,12 +108,28 @@ describe('desktop shell (built main process, Electron stand-in)', () => {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
     });
     const load = await until('the page load', async () => (await shell.snapshot()).windows[0]!.pageLoads[0]);
     expect(load.status).toBe(200);
     expect(load.csp).toContain("default-src 'none'");
     // The broker answers tools on its socket.
     expect(await socketAnswers(h.socket)).toBe(true);
+  });
+
+  it('the window may not navigate away, open windows, or get permissions beyond a clipboard write', async () => {
+    const page = (await shell.snapshot()).windows[0]!.url;
+    expect(await shell.send({ op: 'navigate', url: 'https://example.com/' })).toEqual({ prevented: true });
+    expect(await shell.send({ op: 'navigate', url: page })).toEqual({ prevented: false });
+    expect(await shell.send({ op: 'windowOpen', url: 'https://example.com/' })).toEqual({ action: 'deny' });
+    for (const permission of ['geolocation', 'media', 'notifications', 'clipboard-read']) {
+      expect(await shell.send({ op: 'permission', permission, requestingUrl: page })).toBe(false);
+    }
+    expect(
+      await shell.send({ op: 'permission', permission: 'clipboard-sanitized-write', requestingUrl: page }),
+    ).toBe(true);
+    expect((await shell.snapshot()).opened).toEqual([]);
   });
 
   it('a tray click shows the window; a second click while it is focused hides it', async () => {

@@ -43,6 +43,11 @@ const Command = z.discriminatedUnion('op', [
     /** `app`: the app window's main frame; `subframe`: a frame inside it; `other`: another web contents. */
     from: z.enum(['app', 'subframe', 'other']),
   }),
+  /** What the app's window does when its page tries to go to `url`: navigate, or open a new window. */
+  z.object({ op: z.literal('navigate'), url: z.string() }),
+  z.object({ op: z.literal('windowOpen'), url: z.string() }),
+  /** Asks the session's permission request handler, as Chromium would for the app's window. */
+  z.object({ op: z.literal('permission'), permission: z.string(), requestingUrl: z.string() }),
   z.object({ op: z.literal('quit') }),
 ]);
 const Envelope = z.object({ id: z.number(), command: Command });
@@ -131,6 +136,29 @@ async function run(command: StandInCommand): Promise<unknown> {
           ? new StandInFrame(own.mainFrame.processId, 7, own.mainFrame.url, own.mainFrame)
           : sender.mainFrame;
       return await handler({ sender, senderFrame, processId: senderFrame.processId }, ...command.args);
+    }
+    case 'navigate': {
+      const win = BrowserWindow.getAllWindows()[0];
+      if (!win) throw new Error('there is no window');
+      let prevented = false;
+      win.webContents.emit('will-navigate', { url: command.url, preventDefault: () => (prevented = true) });
+      return { prevented };
+    }
+    case 'windowOpen': {
+      const handler = BrowserWindow.getAllWindows()[0]?.webContents.windowOpenHandler;
+      if (!handler) throw new Error('no window-open handler is set');
+      const answer = handler({ url: command.url } as never);
+      return { action: answer.action };
+    }
+    case 'permission': {
+      const handler = world.permissionRequestHandler as
+        | ((wc: unknown, permission: string, cb: (ok: boolean) => void, details: unknown) => void)
+        | undefined;
+      if (!handler) throw new Error('no permission request handler is set');
+      const own = BrowserWindow.getAllWindows()[0]?.webContents;
+      return await new Promise<boolean>((resolve) =>
+        handler(own, command.permission, resolve, { requestingUrl: command.requestingUrl }),
+      );
     }
     case 'quit':
       app.quit();
