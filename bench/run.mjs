@@ -14,6 +14,7 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { benchBroadcast } from './broadcast.mjs';
 import { benchBroker } from './broker.mjs';
 import { benchColdStart } from './cold-start.mjs';
 import { benchExpiryBurst } from './expiry-burst.mjs';
@@ -51,6 +52,8 @@ try {
   );
   say('1,000 requests at expiry…');
   rows.push(...(await benchExpiryBurst({ host: hostB, oidc: shortOidc })));
+  say('refresh and sign-out told to 200 subscribed tools…');
+  rows.push(...(await benchBroadcast({ refreshes: quick ? 2 : 5 })));
   await hostB.stop();
   rows.push(rssRow('host RSS after the broker benches (256 clients)', hostA));
   await hostA.stop();
