@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/host';
 
-const require = createRequire(import.meta.url);
+const load = createRequire(import.meta.url);
 const SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 /** @electron/fuses FuseV1Options order. */
 const FUSES = [
@@ -60,15 +60,18 @@ function run(cmd: string, args: string[], env: Record<string, string>) {
 }
 
 describe.runIf(linuxX64)('npm run package -- --linux --dir (stand-in Electron)', () => {
-  const tmp = mkdtemp(join(tmpdir(), 'kb-package-'));
-  afterAll(async () => rm(await tmp, { recursive: true, force: true }));
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
 
   it('puts the app in app.asar beside the renamed binary, with the configured fuses flipped', async () => {
     for (const built of ['dist/electron/main.cjs', 'dist/renderer/index.html']) {
       if (!existsSync(join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` first`);
     }
-    const dir = await tmp;
-    const electronDist = join(dir, 'electron-dist');
+    const work = await mkdtemp(join(tmpdir(), 'kb-package-'));
+    dir = work;
+    const electronDist = join(work, 'electron-dist');
     await mkdir(join(electronDist, 'resources'), { recursive: true });
     const binary = `#!/bin/sh\n# stand-in Electron\nexit 0\n# ${SENTINEL}\x01\x09${DEFAULT_WIRE}\n`;
     await writeFile(join(electronDist, 'electron'), binary, 'latin1');
@@ -76,9 +79,9 @@ describe.runIf(linuxX64)('npm run package -- --linux --dir (stand-in Electron)',
     await writeFile(join(electronDist, 'version'), '45.5.0');
     await writeFile(join(electronDist, 'LICENSE'), 'stand-in\n');
     await writeFile(join(electronDist, 'LICENSES.chromium.html'), '<p>stand-in</p>\n');
-    const out = join(dir, 'release');
+    const out = join(work, 'release');
 
-    const builder = require.resolve('electron-builder/cli.js');
+    const builder = load.resolve('electron-builder/cli.js');
     const r = await run(
       process.execPath,
       [
@@ -93,8 +96,8 @@ describe.runIf(linuxX64)('npm run package -- --linux --dir (stand-in Electron)',
       {
         // Nothing may be fetched: a download would fail at once on port 9, and the cache is ours.
         ELECTRON_MIRROR: 'http://127.0.0.1:9/',
-        ELECTRON_BUILDER_CACHE: join(dir, 'builder-cache'),
-        electron_config_cache: join(dir, 'electron-cache'),
+        ELECTRON_BUILDER_CACHE: join(work, 'builder-cache'),
+        electron_config_cache: join(work, 'electron-cache'),
       },
     );
     expect(r.code, r.output).toBe(0);
@@ -114,7 +117,7 @@ describe.runIf(linuxX64)('npm run package -- --linux --dir (stand-in Electron)',
       wasmTrapHandlers: true,
     });
 
-    const asar = require('@electron/asar') as {
+    const asar = load('@electron/asar') as {
       listPackage(path: string, opts: { isPack: boolean }): string[];
       extractFile(path: string, file: string): Buffer;
     };
