@@ -51,7 +51,11 @@ function readFuses(binary: string): Record<string, boolean> {
 
 function run(cmd: string, args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -137,7 +141,10 @@ describe.runIf(linuxX64)('npm run package -- --linux --dir (stand-in Electron)',
     for (const absent of ['/dist/keybridge.cjs', '/dist/host.mjs', '/src', '/core', '/test']) {
       expect(files, absent).not.toContain(absent);
     }
-    const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(pkg.main).toBe('dist/electron/main.cjs');
     expect(pkg.desktopName).toBe('keybridge.desktop');
     // The renderer's page in the archive is the one just built.

@@ -152,8 +152,7 @@ async function run(command: StandInCommand): Promise<unknown> {
     }
     case 'permission': {
       const handler = world.permissionRequestHandler as
-        | ((wc: unknown, permission: string, cb: (ok: boolean) => void, details: unknown) => void)
-        | undefined;
+        ((wc: unknown, permission: string, cb: (ok: boolean) => void, details: unknown) => void) | undefined;
       if (!handler) throw new Error('no permission request handler is set');
       const own = BrowserWindow.getAllWindows()[0]?.webContents;
       return await new Promise<boolean>((resolve) =>
