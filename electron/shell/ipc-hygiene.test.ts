@@ -16,7 +16,7 @@ import { freePort } from '../../test/support/host';
 import { signInOverHttp } from '../../test/support/http-sign-in';
 import { until } from '../../test/support/signed-in-host';
 import { startOidcServer, type OidcServer } from '../../test/support/oidc-server';
-import { rendererMethods } from '../../core/api/bridge';
+import { rendererMethods } from '../../core/api/protocol';
 import type { CallContext } from '../../core/api/service';
 import { loadConfig } from '../../core/config';
 import { createHost, type Host } from '../../core/host';
