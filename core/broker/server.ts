@@ -17,12 +17,13 @@ import { isNamedPipe } from '../paths';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
 import { socketPeer } from './peer';
 import {
-  dispatch,
+  call,
+  checkMethod,
   errorResponse,
   notification,
   parseMessage,
   parseParams,
-  resultResponse,
+  resultLine,
   RpcError,
   toRpcError,
   type RpcId,
@@ -225,27 +226,36 @@ class Connection {
     }
   }
 
-  private async handleLine(line: string): Promise<void> {
+  /**
+   * One request: checked and handed to its handler synchronously (so a pipelined `hello` is seen by the next
+   * line), answered when the handler's promise settles — with no async wrapper around it, as each one costs
+   * a promise and a turn of the microtask queue per request.
+   */
+  private handleLine(line: string): void {
     const msg = parseMessage(line);
     if (msg.kind === 'invalid') {
       this.send(errorResponse(msg.id, msg.error));
       return;
     }
     const id: RpcId | undefined = msg.kind === 'request' ? msg.id : undefined;
+    let answer: unknown;
     try {
-      // Runs synchronously up to the handler's first await, so a pipelined `hello` is seen by the next line.
-      const result = await this.dispatch(msg.method, msg.params);
-      if (id !== undefined) this.send(resultResponse(id, result));
+      answer = this.call(msg.method, msg.params);
     } catch (e) {
-      const error = toRpcError(e);
-      if (error.code === RpcErrorCode.InternalError) {
-        this.broker.log(`broker: ${msg.method} failed (${this.label()}): ${error.message}`);
-      }
-      if (id !== undefined) this.send(errorResponse(id, error));
+      this.fail(id, msg.method, e);
+      return;
+    }
+    if (isThenable(answer)) {
+      Promise.resolve(answer).then(
+        (result) => this.answer(id, result),
+        (e: unknown) => this.fail(id, msg.method, e),
+      );
+    } else {
+      this.answer(id, answer);
     }
   }
 
-  private async dispatch(method: string, params: unknown): Promise<unknown> {
+  private call(method: string, params: unknown): unknown {
     if (method === 'hello') return this.hello(params);
     if (this.ctx === undefined) {
       throw new RpcError(
@@ -253,8 +263,27 @@ class Connection {
         `Call hello first: the first request on a connection must be hello {protocol: ${PROTOCOL_VERSION}, client: {name}}.`,
       );
     }
-    const { result } = await dispatch(this.broker.service, method, params, this.ctx, grants.broker, this.own);
-    return result;
+    return call(this.broker.service, checkMethod(method, grants.broker), params, this.ctx, this.own);
+  }
+
+  private answer(id: RpcId | undefined, result: unknown): void {
+    if (id === undefined) return;
+    let line: string;
+    try {
+      line = resultLine(id, result);
+    } catch (e) {
+      // A result JSON cannot carry (a cycle, a BigInt): answer with an error instead of throwing.
+      line = encodeLine(errorResponse(id, toRpcError(e)));
+    }
+    this.write(line);
+  }
+
+  private fail(id: RpcId | undefined, method: string, e: unknown): void {
+    const error = toRpcError(e);
+    if (error.code === RpcErrorCode.InternalError) {
+      this.broker.log(`broker: ${method} failed (${this.label()}): ${error.message}`);
+    }
+    if (id !== undefined) this.send(errorResponse(id, error));
   }
 
   private async hello(params: unknown): Promise<unknown> {
@@ -300,8 +329,6 @@ class Connection {
   }
 
   private send(message: unknown): void {
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) return;
     let line: string;
     try {
       line = encodeLine(message);
@@ -311,6 +338,12 @@ class Connection {
       if (id === undefined) return;
       line = encodeLine(errorResponse(id, toRpcError(e)));
     }
+    this.write(line);
+  }
+
+  private write(line: string): void {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) return;
     socket.write(line);
     if (socket.writableLength > MAX_BUFFERED_WRITE_BYTES) {
       this.broker.log(`broker: closing connection (${this.label()}): it does not read its responses`);
@@ -415,4 +448,13 @@ function listen(server: net.Server, path: string, restrictUmask: boolean): Promi
       if (previous !== undefined) process.umask(previous);
     }
   });
+}
+
+/** A promise, or anything `await` would treat as one. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
