@@ -81,8 +81,11 @@ export function parseMessage(line: string): ParsedMessage {
       'Invalid request: expected a JSON-RPC 2.0 request object.',
     );
   }
-  const fast = plainRequest(json as Record<string, unknown>);
-  if (fast) return fast;
+  return plainRequest(json as Record<string, unknown>) ?? checkEnvelope(json);
+}
+
+/** The envelope of one parsed JSON object, checked against the schemas (the reference for plainRequest). */
+export function checkEnvelope(json: object): ParsedMessage {
   const rawId = (json as { id?: unknown }).id;
   const idOk = Id.safeParse(rawId);
   const id: RpcId = idOk.success ? idOk.data : null;
