@@ -158,6 +158,8 @@ class Connection {
   private ctx: CallContext | undefined;
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
+  /** Set until hello's answer is written. */
+  private greeting: Promise<void> | undefined;
   /** Methods this connection answers itself rather than the Service. */
   private readonly own = { subscribe: (p: unknown) => this.subscribe(p as { topics: Topic[] }) };
 
@@ -232,9 +234,13 @@ class Connection {
    * a promise and a turn of the microtask queue per request.
    */
   private handleLine(line: string): void {
+    // A tool reads hello's answer first: lines pipelined behind a hello still running are answered after it.
+    const greeting = this.greeting;
     const msg = parseMessage(line);
     if (msg.kind === 'invalid') {
-      this.send(errorResponse(msg.id, msg.error));
+      const refusal = errorResponse(msg.id, msg.error);
+      if (greeting === undefined) this.send(refusal);
+      else void greeting.then(() => this.send(refusal));
       return;
     }
     const id: RpcId | undefined = msg.kind === 'request' ? msg.id : undefined;
@@ -242,16 +248,30 @@ class Connection {
     try {
       answer = this.call(msg.method, msg.params);
     } catch (e) {
-      this.fail(id, msg.method, e);
+      if (greeting === undefined) {
+        this.fail(id, msg.method, e);
+        return;
+      }
+      answer = Promise.reject(e);
+    }
+    if (greeting !== undefined) {
+      const own = Promise.resolve(answer);
+      own.catch(() => undefined); // settled below, once hello is answered: not an unhandled rejection
+      answer = greeting.then(() => own);
+    }
+    if (!isThenable(answer)) {
+      this.answer(id, answer);
       return;
     }
-    if (isThenable(answer)) {
-      Promise.resolve(answer).then(
-        (result) => this.answer(id, result),
-        (e: unknown) => this.fail(id, msg.method, e),
-      );
-    } else {
-      this.answer(id, answer);
+    const settled = Promise.resolve(answer).then(
+      (result) => this.answer(id, result),
+      (e: unknown) => this.fail(id, msg.method, e),
+    );
+    if (msg.method === 'hello') {
+      this.greeting = settled;
+      void settled.then(() => {
+        if (this.greeting === settled) this.greeting = undefined;
+      });
     }
   }
 
@@ -286,7 +306,7 @@ class Connection {
     if (id !== undefined) this.send(errorResponse(id, error));
   }
 
-  private async hello(params: unknown): Promise<unknown> {
+  private hello(params: unknown): unknown {
     const p = parseParams('hello', params);
     if (this.client !== undefined) {
       throw new RpcError(RpcErrorCode.InvalidRequest, 'hello was already called on this connection.');
