@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
 import { closedLoop } from './broker-load.mjs';
-import { ROOT, median, percentile } from './lib.mjs';
+import { ROOT, median, percentile, procSample } from './lib.mjs';
 
 const HELLO =
   JSON.stringify({
@@ -27,7 +27,13 @@ const GOAL_CLIENTS = 64;
 const MAX_P99_RATIO = 1.5;
 const MIN_THROUGHPUT_RATIO = 0.8;
 
-export async function benchBroker({ socket, dir, durationMs, clientCounts = [1, 64, 256] }) {
+/**
+ * @param {object} o
+ * @param {string} o.socket the host's broker socket
+ * @param {number} [o.pid] the host's pid: with it, each client count also reports the CPU time per answer
+ *   of the host and of the bare server (the cost itself, which a loaded machine moves less than latency)
+ */
+export async function benchBroker({ socket, pid, dir, durationMs, clientCounts = [1, 64, 256] }) {
   // The baseline answers with lines as long as the broker's answer, so both move the same bytes.
   const answerBytes = await brokerAnswerBytes(socket);
   const echoPath = join(dir, 'echo.sock');
@@ -48,9 +54,16 @@ export async function benchBroker({ socket, dir, durationMs, clientCounts = [1, 
       const bare = [];
       const broker = [];
       for (let round = 0; round < ROUNDS; round += 1) {
+        const cpuOf = (p) => (pid === undefined ? undefined : () => procSample(p).cpuMs);
         const runBare = () =>
-          closedLoop({ path: echoPath, clients, request: CREDENTIALS, durationMs: durationMs / ROUNDS });
-        const runIt = () => runBroker(socket, clients, durationMs / ROUNDS);
+          closedLoop({
+            path: echoPath,
+            clients,
+            request: CREDENTIALS,
+            durationMs: durationMs / ROUNDS,
+            cpuMs: cpuOf(echo.pid),
+          });
+        const runIt = () => runBroker(socket, clients, durationMs / ROUNDS, cpuOf(pid));
         if (round % 2 === 0) {
           bare.push(summary(await runBare()));
           broker.push(summary(await runIt()));
@@ -83,6 +96,16 @@ export async function benchBroker({ socket, dir, durationMs, clientCounts = [1, 
         goal: held ? `≥ ${MIN_THROUGHPUT_RATIO.toFixed(2)}×` : '—',
         pass: held ? throughputRatio >= MIN_THROUGHPUT_RATIO : undefined,
       });
+      if (pid !== undefined) {
+        const us = (x) => `${x.toFixed(1)} µs`;
+        rows.push({
+          figure: `broker CPU time per answer, ${clients} client${clients === 1 ? '' : 's'}`,
+          measured: us(b.cpu),
+          baseline: `bare server ${us(e.cpu)}`,
+          ratio: ratio('cpu'),
+          goal: '—',
+        });
+      }
     }
   } finally {
     echo.kill('SIGTERM');
@@ -108,8 +131,9 @@ function brokerAnswerBytes(path) {
   });
 }
 
-function runBroker(socket, clients, durationMs) {
+function runBroker(socket, clients, durationMs, cpuMs) {
   return closedLoop({
+    cpuMs,
     path: socket,
     clients,
     greeting: HELLO,
@@ -124,11 +148,12 @@ function summary(r) {
     p50: percentile(r.latencies, 50),
     p99: percentile(r.latencies, 99),
     throughput: r.throughput,
+    cpu: r.cpuUsPerRequest ?? NaN,
     failures: r.failures ?? 0,
   };
 }
 
 function medians(rounds) {
   const of = (k) => median(rounds.map((r) => r[k]));
-  return { p50: of('p50'), p99: of('p99'), throughput: of('throughput') };
+  return { p50: of('p50'), p99: of('p99'), throughput: of('throughput'), cpu: of('cpu') };
 }

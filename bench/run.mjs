@@ -37,7 +37,12 @@ if (brokerOnly) {
   try {
     say('broker latency and throughput…');
     rows.push(
-      ...(await benchBroker({ socket: host.socket, dir: host.home, durationMs: quick ? 1000 : 3000 })),
+      ...(await benchBroker({
+        socket: host.socket,
+        pid: host.pid,
+        dir: host.home,
+        durationMs: quick ? 1000 : 3000,
+      })),
     );
   } finally {
     await host.stop();
@@ -63,7 +68,12 @@ try {
   rows.push(...(await benchColdStart({ env: hostA.env, runs: quick ? 20 : 50 })));
   say('broker latency and throughput…');
   rows.push(
-    ...(await benchBroker({ socket: hostA.socket, dir: hostA.home, durationMs: quick ? 1000 : 3000 })),
+    ...(await benchBroker({
+      socket: hostA.socket,
+      pid: hostA.pid,
+      dir: hostA.home,
+      durationMs: quick ? 1000 : 3000,
+    })),
   );
   say('1,000 requests at expiry…');
   rows.push(...(await benchExpiryBurst({ host: hostB, oidc: shortOidc })));
