@@ -19,6 +19,12 @@ export const APPROVAL_PENDING =
   'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
 
 /**
+ * How long a credentials request may wait for its answer: the host may be asking the user to approve the
+ * tool (2 minutes there). The full CLI uses the same bound (cli/deadlines.ts).
+ */
+export const APPROVAL_WAIT_MS = 5 * 60_000;
+
+/**
  * The JSON-RPC error codes the CLI reacts to (docs/client.md "Broker protocol"), copied here because the
  * contract module pulls in zod.
  */
@@ -102,6 +108,15 @@ export function fastToken(handOver: () => void): void {
       if (msg.id === 1) {
         greeted = true;
         clearTimeout(timer);
+        // The answer may wait for the user's approval, but not for ever.
+        timer = setTimeout(() => {
+          if (finished) return;
+          finish();
+          process.stderr.write(
+            `Keybridge did not answer within ${APPROVAL_WAIT_MS / 60_000} minutes. Check the Keybridge app or \`keybridge serve\`, then try again.\n`,
+          );
+          process.exitCode = 1;
+        }, APPROVAL_WAIT_MS);
         continue;
       }
       if (msg.id !== 2) continue;

@@ -15,7 +15,12 @@
  * client, so importing it costs next to nothing.
  */
 import { createHash } from 'node:crypto';
-import { BrokerCallError, connectBroker, type BrokerClient } from '../core/broker/client';
+import {
+  BrokerCallError,
+  connectBroker,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type BrokerClient,
+} from '../core/broker/client';
 import { resolveBrokerEndpoint } from '../core/paths';
 
 export type Topic = 'status' | 'credentials';
@@ -32,7 +37,17 @@ export interface ConnectOptions {
   waitForHostMs?: number;
   /** Bounds connecting and hello, per attempt (default 5 s). */
   connectTimeoutMs?: number;
+  /**
+   * How long a call waits for the host's answer (default 30 s). `getCredentials` and `invalidate` wait at
+   * least `approvalTimeoutMs`, since the first one may wait for the user to allow your tool.
+   */
+  callTimeoutMs?: number;
+  /** How long a credentials call may wait for the user's approval (default 5 minutes). */
+  approvalTimeoutMs?: number;
 }
+
+/** How long a credentials request may wait for the user to allow the tool (the host asks for 2 minutes). */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
 
 export interface Credentials {
   accessToken: string;
@@ -90,7 +105,8 @@ export interface KeybridgeClient {
 /**
  * A failed call. `code` is the host's JSON-RPC code — -32001 not signed in, -32003 access denied,
  * -32004 approval timed out, -32005 refresh failed — or a string for local failures: 'host_not_running',
- * 'timeout', 'connection_closed', 'closed'.
+ * 'timeout' (no answer within the call's deadline), 'too_large' (refused before sending: over 64 KiB),
+ * 'connection_closed', 'closed'.
  */
 export class KeybridgeClientError extends Error {
   override readonly name = 'KeybridgeClientError';
@@ -153,14 +169,18 @@ class ReconnectingClient implements KeybridgeClient {
 
   getCredentials(opts: { minTtlSeconds?: number } = {}): Promise<Credentials> {
     const params = opts.minTtlSeconds === undefined ? undefined : { minTtlSeconds: opts.minTtlSeconds };
-    return this.call('credentials.get', params) as Promise<Credentials>;
+    return this.call('credentials.get', params, this.approvalDeadline()) as Promise<Credentials>;
   }
 
   invalidate(tokenOrSha256: string): Promise<Credentials> {
     const hash = /^[0-9a-f]{64}$/i.test(tokenOrSha256)
       ? tokenOrSha256.toLowerCase()
       : tokenSha256(tokenOrSha256);
-    return this.call('credentials.invalidate', { tokenSha256: hash }) as Promise<Credentials>;
+    return this.call(
+      'credentials.invalidate',
+      { tokenSha256: hash },
+      this.approvalDeadline(),
+    ) as Promise<Credentials>;
   }
 
   status(): Promise<Status> {
@@ -198,12 +218,27 @@ class ReconnectingClient implements KeybridgeClient {
     return [...all];
   }
 
-  /** Calls on the live connection; while the host is away, waits for it (once more after a drop mid-call). */
-  private async call(method: string, params?: Record<string, unknown>): Promise<unknown> {
+  private plainDeadline(): number {
+    return this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  private approvalDeadline(): number {
+    return Math.max(this.plainDeadline(), this.opts.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+  }
+
+  /**
+   * Calls on the live connection; while the host is away, waits for it (once more after a drop mid-call).
+   * Each attempt has a deadline (`timeoutMs`, default the plain one).
+   */
+  private async call(
+    method: string,
+    params?: Record<string, unknown>,
+    timeoutMs = this.plainDeadline(),
+  ): Promise<unknown> {
     for (let tries = 0; ; tries++) {
       const conn = await this.connection();
       try {
-        return await conn.call(method, params);
+        return await conn.call(method, params, { timeoutMs });
       } catch (e) {
         const lost = e instanceof BrokerCallError && e.code === 'connection_closed' && !this.closed;
         if (lost && tries === 0 && this.opts.reconnect !== false) continue;
@@ -243,7 +278,7 @@ class ReconnectingClient implements KeybridgeClient {
     const conn = await connectBroker(
       this.socketPath,
       { name: this.opts.name, version: this.opts.version, pid: process.pid },
-      { timeoutMs: this.opts.connectTimeoutMs ?? 5000 },
+      { timeoutMs: this.opts.connectTimeoutMs ?? 5000, callTimeoutMs: this.plainDeadline() },
     ).catch((e: unknown) => {
       throw asClientError(e);
     });

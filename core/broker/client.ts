@@ -5,7 +5,14 @@
  * core.
  */
 import net from 'node:net';
-import { LineSplitter } from './framing';
+import { LineSplitter, MAX_LINE_BYTES } from './framing';
+
+/**
+ * Every call has a deadline: a host that never answers (or answers in a way this client cannot match to the
+ * call) must not hang a command for ever. Plain calls get this; calls that wait for the user (sign-in,
+ * approval) pass a longer one.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 export interface ClientInfo {
   name: string;
@@ -15,7 +22,11 @@ export interface ClientInfo {
 }
 
 export interface BrokerClient {
-  /** Calls one method; rejects with a BrokerCallError carrying the JSON-RPC `code`, `message` and `data`. */
+  /**
+   * Calls one method; rejects with a BrokerCallError carrying the JSON-RPC `code`, `message` and `data`, or
+   * 'timeout' when no answer came within `timeoutMs` (default: the connection's `callTimeoutMs`), or
+   * 'too_large' (before sending) when the request would pass the broker's 64 KiB line limit.
+   */
   call(method: string, params?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<unknown>;
   /** Server notifications (e.g. `status.changed` after `subscribe`). Returns an unsubscribe function. */
   onNotification(cb: (method: string, params: unknown) => void): () => void;
@@ -28,7 +39,7 @@ export interface BrokerClient {
 
 /**
  * A failed call or connection. `code` is the JSON-RPC error code (a number) for errors the host answered, or
- * a string for local failures: 'host_not_running', 'timeout', 'connection_closed', 'protocol'.
+ * a string for local failures: 'host_not_running', 'timeout', 'connection_closed', 'protocol', 'too_large'.
  */
 export class BrokerCallError extends Error {
   override readonly name = 'BrokerCallError';
@@ -60,10 +71,17 @@ export interface PipelinedBrokerClient extends Omit<BrokerClient, 'server'> {
 const RPC_HELLO_REQUIRED = -32002;
 
 /** Connects, sends hello, and resolves once the host has answered it. `timeoutMs` bounds connect + hello. */
+export interface BrokerClientOptions {
+  /** Bounds connect + hello. Default 5 s. */
+  timeoutMs?: number;
+  /** The deadline of each call that does not bring its own. Default DEFAULT_CALL_TIMEOUT_MS. */
+  callTimeoutMs?: number;
+}
+
 export async function connectBroker(
   socketPath: string,
   client: ClientInfo,
-  opts: { timeoutMs?: number } = {},
+  opts: BrokerClientOptions = {},
 ): Promise<BrokerClient> {
   const c = openBroker(socketPath, client, opts);
   const server = await c.hello;
@@ -89,9 +107,10 @@ export async function connectBroker(
 export function openBroker(
   socketPath: string,
   client: ClientInfo,
-  opts: { timeoutMs?: number } = {},
+  opts: BrokerClientOptions = {},
 ): PipelinedBrokerClient {
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const socket = net.connect(socketPath);
   // Hello and whatever the caller asks in this same tick leave in one write (one read for the host).
   socket.cork();
@@ -143,28 +162,41 @@ export function openBroker(
         return;
       }
       const id = nextId++;
+      const message =
+        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
+      const line = JSON.stringify(message) + '\n';
+      // The host discards a longer line and can only answer it with `id: null`: refuse it here, saying why.
+      // (A UTF-16 unit is at most 3 UTF-8 bytes: short lines skip the count.)
+      const bytes = line.length * 3 > MAX_LINE_BYTES ? Buffer.byteLength(line) - 1 : 0;
+      if (bytes > MAX_LINE_BYTES) {
+        rej(
+          new BrokerCallError(
+            'too_large',
+            `The request is too large to send to Keybridge: ${method} would be ${Math.ceil(bytes / 1024)} KiB, and a message may hold at most ${MAX_LINE_BYTES / 1024} KiB.`,
+          ),
+        );
+        return;
+      }
       const entry: Pending = {
         resolve: res,
         // A call refused only because hello failed is better explained by hello's own error.
         reject: (e) =>
           rej(helloError && e instanceof BrokerCallError && e.code === RPC_HELLO_REQUIRED ? helloError : e),
       };
-      if (callOpts.timeoutMs !== undefined) {
-        entry.timer = setTimeout(() => {
-          pending.delete(id);
-          rej(
-            new BrokerCallError(
-              'timeout',
-              `Keybridge did not answer ${method} within ${callOpts.timeoutMs} ms.`,
-            ),
-          );
-        }, callOpts.timeoutMs);
+      const deadline = callOpts.timeoutMs ?? callTimeoutMs;
+      if (deadline > 0 && Number.isFinite(deadline)) {
+        // Armed after this loop turn, like hello's: the first timer of a process is slow to set up.
+        setImmediate(() => {
+          if (!pending.has(id)) return;
+          entry.timer = setTimeout(() => {
+            pending.delete(id);
+            rej(new BrokerCallError('timeout', `Keybridge did not answer ${method} within ${deadline} ms.`));
+          }, deadline);
+        });
       }
       pending.set(id, entry);
-      const message =
-        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       // Before the connection is up, net.Socket queues the write and sends it once connected.
-      socket.write(JSON.stringify(message) + '\n');
+      socket.write(line);
     });
 
   const onMessage = (line: string) => {
@@ -176,6 +208,19 @@ export function openBroker(
     }
     if (typeof msg.method === 'string' && msg.id === undefined) {
       for (const cb of listeners) cb(msg.method, msg.params);
+      return;
+    }
+    if (msg.id === null && msg.error && typeof msg.error === 'object') {
+      // JSON-RPC 2.0 §5: the host could not tell which request this answers (an over-long or unreadable
+      // line): every call in flight may be the one, so all end with the host's error, and the connection too.
+      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
+      fail(
+        new BrokerCallError(
+          typeof e.code === 'number' ? e.code : 'protocol',
+          typeof e.message === 'string' ? e.message : 'Keybridge answered with an error.',
+          e.data,
+        ),
+      );
       return;
     }
     const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;

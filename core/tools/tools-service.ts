@@ -16,6 +16,7 @@ import type { CodexStatus, Credentials, CredentialsChanged, ToolInfo } from '../
 import type { BrokerNotice, CallContext, PeerInfo, Service, ServiceEvent } from '../api/service';
 import type { CodexSharing } from '../codex/sharing';
 import { KeybridgeError } from '../errors';
+import { safeText } from '../text/safe-text';
 import type { CredentialsListener, CredentialsReason, SessionCredentials } from '../session/session';
 import type { ApprovalChange, ApprovalGate } from './approvals';
 
@@ -197,7 +198,7 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       if (gate.access(name) !== 'allowed') {
         throw new KeybridgeError(
           'access_denied_tool',
-          `"${name}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
+          `"${safeText(name)}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
         );
       }
     }
@@ -237,7 +238,9 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       if (name !== undefined) await gate.authorize(name, ctx.peer);
       const current = session.currentCredentials();
       if (current && currentSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
-        opts.log?.(`tools: ${name ?? 'a caller'} reports the current token as rejected; refreshing`);
+        opts.log?.(
+          `tools: ${name === undefined ? 'a caller' : `"${safeText(name)}"`} reports the current token as rejected; refreshing`,
+        );
         await session.refresh();
       }
       const creds = await session.credentials();

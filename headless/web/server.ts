@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Service } from '../../core/api/service';
 import { KeybridgeError, redact } from '../../core/errors';
 import { eventNotification, handleRpcMessage, statusNotification } from './rpc';
-import { isAllowedHost, isAllowedOrigin, SECURITY_HEADERS } from './security';
+import { isAllowedHost, isAllowedOrigin, securityHeaders } from './security';
 import { WebAuth } from './session-auth';
 import { sendText, serveStatic } from './static-files';
 
@@ -56,6 +56,8 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   /** Set-Cookie for the 101 answer of an upgrade that spent a link token. */
   const cookieFor = new WeakMap<IncomingMessage, string>();
   let port = 0;
+  /** Set once listening: the CSP names this server's own port. */
+  let pageHeaders = securityHeaders(0);
   const auth = new WebAuth(() => port);
 
   const wss = new WebSocketServer({
@@ -71,40 +73,40 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   const server = createServer((req, res) => {
     void onRequest(req, res).catch((e: unknown) => {
       log(`web ui: request failed: ${(e as Error).message}`);
-      if (!res.headersSent) sendText(res, 500, 'Internal error.', SECURITY_HEADERS);
+      if (!res.headersSent) sendText(res, 500, 'Internal error.', pageHeaders);
       else res.destroy();
     });
   });
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isAllowedHost(req.headers.host, port)) {
-      sendText(res, 421, 'This server answers only to 127.0.0.1 and localhost.', SECURITY_HEADERS);
+      sendText(res, 421, 'This server answers only to 127.0.0.1 and localhost.', pageHeaders);
       return;
     }
     const pathname = pathOf(req);
     if (pathname === null) {
-      sendText(res, 400, 'Bad request.', SECURITY_HEADERS);
+      sendText(res, 400, 'Bad request.', pageHeaders);
       return;
     }
     if (pathname === '/api/session') {
       // Lets the page tell "host down" from "this tab's session is unknown" (the WebSocket API hides the 401).
       const ok = auth.hasSession(req.headers.cookie);
-      res.writeHead(ok ? 204 : 401, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' });
+      res.writeHead(ok ? 204 : 401, { ...pageHeaders, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
     if (pathname === '/ws') {
-      sendText(res, 426, 'Upgrade required.', SECURITY_HEADERS, {
+      sendText(res, 426, 'Upgrade required.', pageHeaders, {
         Upgrade: 'websocket',
         Connection: 'Upgrade',
       });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendText(res, 405, 'Method not allowed.', SECURITY_HEADERS, { Allow: 'GET, HEAD' });
+      sendText(res, 405, 'Method not allowed.', pageHeaders, { Allow: 'GET, HEAD' });
       return;
     }
-    await serveStatic(req, res, staticDir, pathname, SECURITY_HEADERS);
+    await serveStatic(req, res, staticDir, pathname, pageHeaders);
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -178,6 +180,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
 
   try {
     port = await listen(server, opts.port ?? 0);
+    pageHeaders = securityHeaders(port);
   } catch (e) {
     offStatus();
     offEvents?.();
