@@ -16,6 +16,14 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  RpcErrorCode,
+  type Credentials,
+  type CredentialsChanged,
+  type Status,
+  type Topic,
+} from '../core/api/protocol';
+import { backoffMs, type BackoffPolicy } from '../core/backoff';
+import {
   BrokerCallError,
   connectBroker,
   DEFAULT_CALL_TIMEOUT_MS,
@@ -23,7 +31,10 @@ import {
 } from '../core/broker/client';
 import { resolveBrokerEndpoint } from '../core/paths';
 
-export type Topic = 'status' | 'credentials';
+// The contract's own types (core/api/protocol.ts): what the host sends is exactly what a tool gets.
+export type { Credentials, Status, Topic };
+/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
+export type CredentialsChange = CredentialsChanged;
 
 export interface ConnectOptions {
   /** Your tool's name: what the user sees in "Allow «name» to use your OpenAI session?". */
@@ -48,38 +59,6 @@ export interface ConnectOptions {
 
 /** How long a credentials request may wait for the user to allow the tool (the host asks for 2 minutes). */
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
-
-export interface Credentials {
-  accessToken: string;
-  tokenType: 'Bearer';
-  /** RFC 3339. */
-  expiresAt: string;
-  /** The ChatGPT account id (send it as `ChatGPT-Account-Id`). */
-  accountId: string | null;
-  planType: string | null;
-}
-
-export interface Status {
-  state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error';
-  account?: { email: string | null; planType: string | null; accountId: string | null };
-  expiresAt?: string;
-  lastRefreshAt?: string;
-  selectedModel?: string;
-  lastError?: { code: string; message: string };
-  [key: string]: unknown;
-}
-
-/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
-export interface CredentialsChange {
-  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked';
-  /** null after sign-out: there are no credentials any more. */
-  expiresAt: string | null;
-  /** Hex SHA-256 of the current access token, or null. */
-  tokenSha256: string | null;
-  accessToken?: string;
-  accountId?: string | null;
-  access: 'allowed' | 'denied' | 'undecided';
-}
 
 export type KeybridgeEvent =
   | { type: 'status'; status: Status }
@@ -120,10 +99,10 @@ export class KeybridgeClientError extends Error {
 }
 
 export const ErrorCodes = {
-  NotSignedIn: -32001,
-  AccessDenied: -32003,
-  ApprovalTimeout: -32004,
-  RefreshFailed: -32005,
+  NotSignedIn: RpcErrorCode.NotSignedIn,
+  AccessDenied: RpcErrorCode.AccessDenied,
+  ApprovalTimeout: RpcErrorCode.ApprovalTimeout,
+  RefreshFailed: RpcErrorCode.RefreshFailed,
 } as const;
 
 /** Hex SHA-256 of an access token: the name of a token in `invalidate` and `credentials.changed`. */
@@ -131,8 +110,8 @@ export function tokenSha256(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('hex');
 }
 
-const BACKOFF_MIN_MS = 50;
-const BACKOFF_MAX_MS = 2000;
+/** Reconnecting to a restarted host: 50 ms, 100 ms … 2 s, ±25 %. */
+const RECONNECT: BackoffPolicy = { firstMs: 50, maxMs: 2000, jitter: [0.75, 1.25] };
 
 /** Connects (the first attempt must succeed) and keeps the connection up until `close()`. */
 export async function connect(opts: ConnectOptions): Promise<KeybridgeClient> {
@@ -312,8 +291,7 @@ class ReconnectingClient implements KeybridgeClient {
 
   private retry(): void {
     if (this.closed || this.opts.reconnect === false) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt, 10));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = backoffMs(this.attempt, RECONNECT);
     this.attempt += 1;
     this.retryTimer = setTimeout(() => {
       this.open().then(

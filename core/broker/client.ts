@@ -5,7 +5,9 @@
  * core.
  */
 import net from 'node:net';
-import { LineSplitter, MAX_LINE_BYTES } from './framing';
+import { PROTOCOL_VERSION, RpcErrorCode } from '../api/protocol';
+import { MAX_LINE_BYTES } from './framing';
+import { decodeServerLine, encodeRequest, hostLineReader } from './ndjson';
 
 /**
  * Every call has a deadline: a host that never answers (or answers in a way this client cannot match to the
@@ -64,12 +66,6 @@ export interface PipelinedBrokerClient extends Omit<BrokerClient, 'server'> {
   readonly hello: Promise<BrokerClient['server']>;
 }
 
-/**
- * The JSON-RPC code the host answers a call with when hello did not succeed first
- * (docs/client.md "Broker protocol").
- */
-const RPC_HELLO_REQUIRED = -32002;
-
 /** Connects, sends hello, and resolves once the host has answered it. `timeoutMs` bounds connect + hello. */
 export interface BrokerClientOptions {
   /** Bounds connect + hello. Default 5 s. */
@@ -115,10 +111,6 @@ export function openBroker(
   // Hello and whatever the caller asks in this same tick leave in one write (one read for the host).
   socket.cork();
   process.nextTick(() => socket.uncork());
-  const splitter = new LineSplitter({
-    maxLineBytes: 16 * 1024 * 1024,
-    maxUnterminatedBytes: 32 * 1024 * 1024,
-  });
   const pending = new Map<number, Pending>();
   const listeners = new Set<(method: string, params: unknown) => void>();
   const closeListeners: Array<() => void> = [];
@@ -162,9 +154,7 @@ export function openBroker(
         return;
       }
       const id = nextId++;
-      const message =
-        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
-      const line = JSON.stringify(message) + '\n';
+      const line = encodeRequest(id, method, params);
       // The host discards a longer line and can only answer it with `id: null`: refuse it here, saying why.
       // (A UTF-16 unit is at most 3 UTF-8 bytes: short lines skip the count.)
       const bytes = line.length * 3 > MAX_LINE_BYTES ? Buffer.byteLength(line) - 1 : 0;
@@ -181,7 +171,11 @@ export function openBroker(
         resolve: res,
         // A call refused only because hello failed is better explained by hello's own error.
         reject: (e) =>
-          rej(helloError && e instanceof BrokerCallError && e.code === RPC_HELLO_REQUIRED ? helloError : e),
+          rej(
+            helloError && e instanceof BrokerCallError && e.code === RpcErrorCode.HelloRequired
+              ? helloError
+              : e,
+          ),
       };
       const deadline = callOpts.timeoutMs ?? callTimeoutMs;
       if (deadline > 0 && Number.isFinite(deadline)) {
@@ -200,25 +194,20 @@ export function openBroker(
     });
 
   const onMessage = (line: string) => {
-    let msg: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
-    try {
-      msg = JSON.parse(line) as typeof msg;
-    } catch {
-      return;
-    }
-    if (typeof msg.method === 'string' && msg.id === undefined) {
+    const msg = decodeServerLine(line);
+    if (!msg) return;
+    if (msg.kind === 'notification') {
       for (const cb of listeners) cb(msg.method, msg.params);
       return;
     }
-    if (msg.id === null && msg.error && typeof msg.error === 'object') {
+    if (msg.kind === 'error' && msg.id === null) {
       // JSON-RPC 2.0 §5: the host could not tell which request this answers (an over-long or unreadable
       // line): every call in flight may be the one, so all end with the host's error, and the connection too.
-      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
       fail(
         new BrokerCallError(
-          typeof e.code === 'number' ? e.code : 'protocol',
-          typeof e.message === 'string' ? e.message : 'Keybridge answered with an error.',
-          e.data,
+          msg.code ?? 'protocol',
+          msg.message ?? 'Keybridge answered with an error.',
+          msg.data,
         ),
       );
       return;
@@ -227,13 +216,12 @@ export function openBroker(
     if (!p) return;
     pending.delete(msg.id as number);
     if (p.timer) clearTimeout(p.timer);
-    if (msg.error && typeof msg.error === 'object') {
-      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
+    if (msg.kind === 'error') {
       p.reject(
         new BrokerCallError(
-          typeof e.code === 'number' ? e.code : 'protocol',
-          typeof e.message === 'string' ? e.message : 'Keybridge answered with an error.',
-          e.data,
+          msg.code ?? 'protocol',
+          msg.message ?? 'Keybridge answered with an error.',
+          msg.data,
         ),
       );
     } else {
@@ -241,12 +229,10 @@ export function openBroker(
     }
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    for (const ev of splitter.push(chunk)) {
-      if (ev.type === 'line') onMessage(ev.line);
-      else if (ev.type === 'flood')
-        fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
-    }
+  const read = hostLineReader(onMessage);
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    if (!read(chunk)) fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
   });
   socket.on('error', (e: NodeJS.ErrnoException) => {
     if (!connected && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')) {
@@ -270,7 +256,7 @@ export function openBroker(
   const info: ClientInfo = { name: client.name };
   if (client.version !== undefined) info.version = client.version;
   if (client.pid !== undefined) info.pid = client.pid;
-  const hello = call('hello', { protocol: 1, client: info }).then(
+  const hello = call('hello', { protocol: PROTOCOL_VERSION, client: info }).then(
     (server) => {
       helloAnswered = true;
       clearTimeout(helloTimer);

@@ -308,33 +308,3 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
 function reportedPeer(ctx: CallContext): PeerInfo | undefined {
   return ctx.reportedPid === undefined ? undefined : { pid: ctx.reportedPid, verified: false };
 }
-
-/**
- * The tool methods of a Service: `tools` when the host set them up, else plain versions for a host without
- * approval or Codex sharing (credentials straight from the session; `tools.*` and `codex.*` unavailable).
- */
-export function toolHandlers(
-  session: { credentials(minTtlSeconds?: number): Promise<Credentials> },
-  tools?: ToolsService,
-): Omit<ToolsService, 'close'> {
-  if (tools) {
-    const { close: _close, ...methods } = tools;
-    return methods;
-  }
-  const unavailable = async (): Promise<never> => {
-    throw new KeybridgeError('internal', 'This host does not manage tools or Codex sharing.');
-  };
-  return {
-    'credentials.get': async (params) => session.credentials(params?.minTtlSeconds),
-    'credentials.invalidate': async () => session.credentials(),
-    'tools.list': async () => [],
-    'tools.decide': unavailable,
-    'tools.revoke': unavailable,
-    'codex.status': unavailable,
-    'codex.enable': unavailable,
-    'codex.disable': unavailable,
-    onBrokerNotice: () => () => undefined,
-    onEvent: () => () => undefined,
-    brokerConnection: () => undefined,
-  };
-}

@@ -7,7 +7,7 @@
  * cookie it was exchanged for (see session-auth.ts). Static files are public (they hold no data); the only
  * way to status and actions is the authenticated WebSocket.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Service } from '../../core/api/service';
@@ -40,14 +40,6 @@ export interface WebUi {
   issueLink(): string;
   close(): Promise<void>;
 }
-
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  421: 'Misdirected Request',
-};
 
 export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   const log = (line: string) => opts.log?.(redact(line));
@@ -114,7 +106,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     const refuse = (status: number, reason: string) => {
       log(`web ui: WebSocket refused (${status}): ${reason}`);
       socket.end(
-        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
     };
     if (!isAllowedHost(req.headers.host, port)) return refuse(421, 'unexpected Host');
