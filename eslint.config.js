@@ -148,6 +148,25 @@ export default tseslint.config(
   },
   ...layerRules,
   { files: ['electron/shell/**', 'electron/main.ts', 'electron/preload.ts'], rules: electronChecklist },
+  // The Electron stand-in of the shell contract tests is typed against electron.d.ts: types only, never the module.
+  {
+    files: ['test/support/electron-stand-in/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The stand-in may import only types from electron.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
   { files: ['renderer/**'], languageOptions: { globals: { ...globals.browser } } },
   { files: ['**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -18,8 +18,8 @@ export type { UiHandle, UiOptions, UiStarter } from './ui';
 
 export interface ServeOptions {
   env?: Env;
-  /** What `--ui` starts; defaults to the web transport's starter from ./ui. null: no UI available. */
-  startUi?: UiStarter | null;
+  /** What `--ui` starts; defaults to the web transport's starter from ./ui. */
+  startUi?: UiStarter;
   stderr?: (text: string) => void;
   /** Resolves to stop the host (tests); by default SIGINT or SIGTERM does. */
   stop?: Promise<unknown>;
@@ -111,11 +111,8 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
       hostLog?.toFile(line);
     });
 
-    const startUi = opts.startUi === null ? undefined : (opts.startUi ?? defaultStartUi);
-    if (flags.ui && startUi) {
-      ui = await startUi({ host, config, port: flags.port, log });
-    } else if (flags.ui) {
-      say('--ui comes with the desktop UI issue; serving the broker only.');
+    if (flags.ui) {
+      ui = await (opts.startUi ?? defaultStartUi)({ host, config, port: flags.port, log });
     }
 
     const ready = `Keybridge host serving ${config.socketPath} (data: ${config.home}, storage: ${cipher.info.description})`;

@@ -1,7 +1,7 @@
 /**
  * Hook point for `keybridge serve --ui` (README "CLI"): the web transport (headless/web) serves the
  * same UI in a browser over loopback. `serve` starts it after the broker, prints its URL and closes it first
- * on shutdown; when `startUi` is undefined, `serve --ui` says the UI is not available and serves the broker.
+ * on shutdown.
  */
 import type { KeybridgeConfig } from '../core/config';
 import type { Host } from '../core/host';
@@ -23,5 +23,5 @@ export interface UiHandle {
 
 export type UiStarter = (opts: UiOptions) => Promise<UiHandle>;
 
-/** The web transport's starter; undefined would make `serve --ui` say the UI is not available. */
-export const startUi: UiStarter | undefined = startWebUi;
+/** The web transport's starter. */
+export const startUi: UiStarter = startWebUi;

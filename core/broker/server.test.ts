@@ -13,6 +13,7 @@ import {
   type TestService,
   leaveStaleSocket,
 } from '../../test/support/broker-harness';
+import { until } from '../../test/support/signed-in-host';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let service: TestService;
@@ -91,6 +92,35 @@ describe('hello', () => {
       result: { server: { name: 'keybridge', version: '1.0.0' } },
     });
     expect(await conn.response(2)).toMatchObject({ result: { state: 'signedIn' } });
+    conn.close();
+  });
+
+  it('answers a pipelined hello before the lines behind it, even when its answer takes longer', async () => {
+    let answerHello!: () => void;
+    const helloDue = new Promise<void>((r) => (answerHello = r));
+    const answered = service.hello.bind(service);
+    service.hello = async (p, ctx) => {
+      await helloDue;
+      return answered(p, ctx);
+    };
+    const b = await start();
+    const conn = await rawConnect(b.path);
+    conn.write(
+      [
+        req(1, 'hello', { protocol: 1, client: { name: 'eager' } }),
+        req(2, 'credentials.get'),
+        req(3, 'nope'),
+        { jsonrpc: '1.0', id: 4, method: 'm' },
+      ]
+        .map((m) => JSON.stringify(m) + '\n')
+        .join(''),
+    );
+    // The credentials are ready long before hello's answer; they still wait behind it.
+    await new Promise((r) => setImmediate(r));
+    answerHello();
+    expect(await conn.next()).toMatchObject({ id: 1, result: { protocol: 1 } });
+    const rest = [await conn.next(), await conn.next(), await conn.next()].map((m) => m.id).sort();
+    expect(rest).toEqual([2, 3, 4]);
     conn.close();
   });
 });
@@ -303,16 +333,20 @@ describe('endpoint', () => {
     const polite = await greetedConnect(b.path, 'polite');
     let open!: () => void;
     service.gate = new Promise<void>((r) => (open = r));
+    const callsBefore = service.calls.length;
     rude.send(req(1, 'status.get'));
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the request to reach the service', () =>
+      service.calls.length > callsBefore ? true : undefined,
+    );
     // Gone before its answer is ready: the server's write fails on a dead socket.
     rude.socket.destroy();
-    await new Promise((r) => setTimeout(r, 20));
+    await until('the server to drop the reset connection', () => (b.connections() === 1 ? true : undefined));
     open();
     service.gate = undefined;
+    // The reset connection's answer is written (and fails) as soon as the gate opens, before this request
+    // even arrives: once it is answered, the failed write is behind us.
     polite.send(req(2, 'status.get'));
     expect(await polite.response(2)).toMatchObject({ result: { state: 'signedIn' } });
-    await new Promise((r) => setTimeout(r, 50));
     expect(b.connections()).toBe(1);
     polite.close();
   });

@@ -102,13 +102,19 @@ export class AccountSession {
     }
     this.lastUsedAt = this.opts.now();
     const account = this.state.account;
-    return {
+    // The same frozen answer while the token and account stay the same: no date formatting per request, and
+    // the broker serializes a frozen result once (core/broker/jsonrpc.ts resultLine).
+    const last = issued.get(tokens);
+    if (last?.account === account) return last.credentials;
+    const credentials: Credentials = Object.freeze({
       accessToken: tokens.accessToken,
       tokenType: 'Bearer',
       expiresAt: iso(tokens.expiresAt),
       accountId: account.accountId,
       planType: account.planType,
-    };
+    });
+    issued.set(tokens, { account, credentials });
+    return credentials;
   }
 
   /** Single-flight refresh of this account. */
@@ -263,6 +269,9 @@ export class AccountSession {
     this.opts.onChange(this, reason);
   }
 }
+
+/** credentials()'s last answer per token set; it goes when the tokens go (sign-out, refresh). */
+const issued = new WeakMap<StoredSession, { account: AccountInfo; credentials: Credentials }>();
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -11,6 +11,7 @@ import { createSealedCipher } from './sealed';
 import { selectNodeCipher } from './select-cipher';
 import { activeSession, singleAccount } from './contents';
 import { Vault } from './vault';
+import { probeKeyring } from '../../test/support/keyring';
 
 let root: string;
 beforeEach(async () => {
@@ -55,26 +56,22 @@ const session = () => ({
   obtainedAt: Date.now(),
 });
 
-// Whether this machine has a reachable keyring at all (decided once, before the tests are collected).
-const probeAccount = `probe-${process.pid}-${randomBytes(4).toString('hex')}`;
-const keyringProbe = await createKeyringCipher({ service: 'KeybridgeTest', account: probeAccount }).then(
-  () => null,
-  (e: unknown) => (e instanceof Error ? e.message : String(e)),
-);
-if (keyringProbe === null) await deleteKeyringKey({ service: 'KeybridgeTest', account: probeAccount });
-else
-  console.log(
-    `[keyring-cipher.test] no OS keyring reachable here, real-keyring round trip skipped: ${keyringProbe}`,
-  );
+// Whether this machine has a reachable keyring at all (decided once, before the tests are collected). Under
+// test/keyring/with-keyring.sh (KEYBRIDGE_TEST_REQUIRE_KEYRING=1) a keyring that does not work fails the file
+// instead of skipping the round trip.
+const keyringProbe = await probeKeyring('keyring-cipher.test');
 
 describe('createKeyringCipher without a keyring', () => {
   it('fails fast with cipher_unavailable and a next step when the session bus leads nowhere', async () => {
+    // "Fast": on the bus's own error, not on the round trip's timeout (here far longer than any slow machine
+    // needs to start the helper and hear the error).
     const started = Date.now();
-    const e = await createKeyringCipher({ env: noBus() }).catch((err: unknown) => err);
+    const e = await createKeyringCipher({ env: noBus(), timeoutMs: 60_000 }).catch((err: unknown) => err);
     expect(e).toBeInstanceOf(KeybridgeError);
     expect(e).toMatchObject({ code: 'cipher_unavailable' });
     expect((e as Error).message).toContain('KEYBRIDGE_CIPHER=file-key');
-    expect(Date.now() - started).toBeLessThan(2_500);
+    expect((e as Error).message).not.toContain('no answer within');
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('gives up on a hung D-Bus within its timeout, without blocking the event loop', async () => {
@@ -85,18 +82,19 @@ describe('createKeyringCipher without a keyring', () => {
       const started = Date.now();
       const e = await createKeyringCipher({
         env: { ...noBus(), DBUS_SESSION_BUS_ADDRESS: bus.address },
-        timeoutMs: 1_000,
+        // Long enough for a loaded machine to start the helper and reach the bus within it.
+        timeoutMs: 5_000,
       }).catch((err: unknown) => err);
       const elapsed = Date.now() - started;
       clearInterval(ticker);
       expect(e).toMatchObject({
         code: 'cipher_unavailable',
-        message: expect.stringContaining('no answer within 1000 ms'),
+        message: expect.stringContaining('no answer within 5000 ms'),
       });
       expect(bus.connections()).toBeGreaterThan(0); // it really was the bus that hung
-      expect(elapsed).toBeGreaterThanOrEqual(950);
-      expect(elapsed).toBeLessThan(2_500);
-      expect(ticks).toBeGreaterThanOrEqual(10); // timers kept firing while the keyring hung
+      expect(elapsed).toBeGreaterThanOrEqual(4_950);
+      expect(elapsed).toBeLessThan(30_000);
+      expect(ticks).toBeGreaterThanOrEqual(20); // timers kept firing while the keyring hung
     } finally {
       await bus.close();
     }

@@ -19,7 +19,8 @@ export async function completeConsent(page: Page, opts: ConsentOptions): Promise
   const consent = page.locator('input[name="prompt"][value="consent"]');
   const submit = page.locator('button[type="submit"]');
   let loggedIn = false;
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+  // Polled, so the generous deadline costs nothing where the server answers at once (a loaded CI machine may not).
+  for (const deadline = Date.now() + 90_000; Date.now() < deadline;) {
     if (!loggedIn && (await login.isVisible())) {
       await login.fill(opts.login);
       await page.locator('input[name="password"]').fill('any password');

@@ -34,4 +34,21 @@ describe('electron-builder.yml', () => {
     // The app is packed into app.asar (onlyLoadAppFromAsar needs it).
     expect(config.asar).not.toBe(false);
   });
+
+  it('declares keybridge:// for every platform: Info.plist and the desktop entry, and the NSIS registry keys', async () => {
+    const config = yaml.load(await readFile(join(ROOT, 'electron-builder.yml'), 'utf8'));
+    // macOS CFBundleURLTypes and the Linux entry's MimeType=x-scheme-handler/keybridge come from `protocols`.
+    expect(config.protocols).toEqual([{ name: 'Keybridge', schemes: ['keybridge'] }]);
+    const nsis = config.nsis as { include?: string; perMachine?: boolean };
+    expect(nsis.perMachine).toBe(false);
+    const script = await readFile(join(ROOT, nsis.include ?? 'missing'), 'utf8');
+    const install = /!macro customInstall([\s\S]*?)!macroend/.exec(script)?.[1] ?? '';
+    const uninstall = /!macro customUnInstall([\s\S]*?)!macroend/.exec(script)?.[1] ?? '';
+    // Per user, where app.setAsDefaultProtocolClient writes too; "%1" is the URL Windows hands over.
+    expect(install).toContain('WriteRegStr HKCU "Software\\Classes\\keybridge" "URL Protocol" ""');
+    expect(install).toContain(
+      'WriteRegStr HKCU "Software\\Classes\\keybridge\\shell\\open\\command" "" \'"$INSTDIR\\${APP_EXECUTABLE_FILENAME}" "%1"\'',
+    );
+    expect(uninstall).toContain('DeleteRegKey HKCU "Software\\Classes\\keybridge"');
+  });
 });
