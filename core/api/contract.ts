@@ -38,11 +38,21 @@ export type StorageInfo = z.infer<typeof StorageInfo>;
 export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
 export type ErrorInfo = z.infer<typeof ErrorInfo>;
 
+/** How a sign-in runs: `browser` (redirect back to Keybridge) or `device` (a code typed on the issuer's page). */
+export const SignInMethod = z.enum(['browser', 'device']);
+export type SignInMethod = z.infer<typeof SignInMethod>;
+
 export const SignInInfo = z.object({
+  /** The page to open: the authorization URL, or for `device` the page where the code is typed. */
   url: z.string(),
   redirectUri: z.string(),
   startedAt: z.string(),
   expiresAt: z.string(),
+  /** Absent: `browser`. */
+  method: SignInMethod.optional(),
+  /** `device` only: the page and the code to type there (no secret: it is good for this attempt alone). */
+  verificationUrl: z.string().optional(),
+  userCode: z.string().optional(),
 });
 export type SignInInfo = z.infer<typeof SignInInfo>;
 
@@ -235,9 +245,17 @@ export const methods = {
   },
   /** Turns sharing off: removes Keybridge's auth.json and restores Codex CLI's own login if one was kept. */
   'codex.disable': { params: Empty, result: CodexStatus },
+  /**
+   * Starts a sign-in. `browser` (the default) answers the authorization URL; `device` answers the page and
+   * the code the user types there (docs/remote.md "Sign in with a code"). A pending sign-in of the same method
+   * is answered again; one of the other method is replaced.
+   */
   'auth.login': {
-    params: z.object({ noBrowser: z.boolean().optional() }).strict().optional(),
-    result: z.object({ url: z.string(), redirectUri: z.string() }),
+    params: z.object({ noBrowser: z.boolean().optional(), method: SignInMethod.optional() }).strict().optional(),
+    result: z.union([
+      z.object({ url: z.string(), redirectUri: z.string() }),
+      z.object({ verificationUrl: z.string(), userCode: z.string(), expiresAt: z.string() }),
+    ]),
   },
   /** Waits until the pending sign-in ends; resolves with the final status (signedIn) or an error. */
   'auth.wait': { params: Empty, result: Status },

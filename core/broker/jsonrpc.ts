@@ -154,6 +154,9 @@ export async function dispatch(
 }
 
 const SIGN_IN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'device_auth_disabled',
+  'device_code_expired',
+  'device_auth_failed',
   'port_in_use',
   'state_mismatch',
   'callback_replayed',

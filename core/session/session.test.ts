@@ -57,6 +57,10 @@ class ScriptedClient implements OAuthClient {
     };
   }
 
+  beginDeviceSignIn(): Promise<SignInAttempt> {
+    return this.beginSignIn();
+  }
+
   completeSignIn(): void {
     this.resolveAttempt?.(this.tokens());
   }

@@ -7,7 +7,15 @@
  * - a refresh that fails for network reasons keeps the session and retries with bounded backoff;
  * - a refresh token that is expired, reused or revoked ends the session in `expired`, once, with no retry.
  */
-import type { AccountInfo, Credentials, ErrorInfo, SignInInfo, Status, StorageInfo } from '../api/contract';
+import type {
+  AccountInfo,
+  Credentials,
+  ErrorInfo,
+  SignInInfo,
+  SignInMethod,
+  Status,
+  StorageInfo,
+} from '../api/contract';
 import { accountFromTokens } from '../account/claims';
 import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
@@ -148,12 +156,7 @@ export class Session implements SessionManager {
         return {
           ...base,
           state: 'signingIn',
-          signIn: {
-            url: s.attempt.url,
-            redirectUri: s.attempt.redirectUri,
-            startedAt: iso(s.attempt.startedAt),
-            expiresAt: iso(s.attempt.expiresAt),
-          },
+          signIn: this.signInInfo(s.attempt),
           lastError: s.lastError,
         };
       case 'signedIn':
@@ -281,11 +284,16 @@ export class Session implements SessionManager {
     return next;
   }
 
-  async login(): Promise<SignInInfo> {
-    if (this.attempt) return this.signInInfo(this.attempt);
+  async login(opts: { method?: SignInMethod } = {}): Promise<SignInInfo> {
+    const method = opts.method ?? 'browser';
+    // The same kind of sign-in already waits: answer it again. Another kind replaces it (the OAuth client
+    // cancels the earlier attempt when it starts the new one).
+    if (this.attempt && methodOf(this.attempt) === method) return this.signInInfo(this.attempt);
     let attempt: SignInAttempt;
     try {
-      attempt = await this.auth.beginSignIn();
+      // Either way the tokens come back through the same path below (completeSignIn), so a device sign-in
+      // is stored, announced and counted like any other.
+      attempt = await (method === 'device' ? this.auth.beginDeviceSignIn() : this.auth.beginSignIn());
     } catch (e) {
       const err = asKeybridgeError(e);
       this.lastError = err.toJSON();
@@ -490,12 +498,19 @@ export class Session implements SessionManager {
   }
 
   private signInInfo(a: SignInAttempt): SignInInfo {
-    return {
+    const info: SignInInfo = {
       url: a.url,
       redirectUri: a.redirectUri,
       startedAt: iso(a.startedAt),
       expiresAt: iso(a.expiresAt),
     };
+    // The device_auth_id stays in the OAuth client: only the page and the code the user types go out.
+    if (a.device) {
+      info.method = 'device';
+      info.verificationUrl = a.device.verificationUrl;
+      info.userCode = a.device.userCode;
+    }
+    return info;
   }
 
   private emitCredentials(reason: CredentialsReason): void {
@@ -521,6 +536,10 @@ export class Session implements SessionManager {
       }
     }
   }
+}
+
+function methodOf(a: SignInAttempt): SignInMethod {
+  return a.device ? 'device' : 'browser';
 }
 
 function iso(ms: number): string {

@@ -1,4 +1,4 @@
-import type { Credentials, SignInInfo, Status } from '../api/contract';
+import type { Credentials, SignInInfo, SignInMethod, Status } from '../api/contract';
 
 /** The session as the host sees it. One instance per data folder; the only refresher. */
 export interface SessionManager {
@@ -7,8 +7,8 @@ export interface SessionManager {
   status(): Status;
   /** Refreshes first (single-flight) when fewer than `minTtlSeconds` remain. Throws KeybridgeError. */
   credentials(minTtlSeconds?: number): Promise<Credentials>;
-  /** Starts (or returns the already pending) sign-in. */
-  login(): Promise<SignInInfo>;
+  /** Starts (or returns the already pending) sign-in; `device`: a code typed on the issuer's page. */
+  login(opts?: { method?: SignInMethod }): Promise<SignInInfo>;
   /** Resolves when the pending sign-in ends in signedIn; throws its KeybridgeError otherwise. */
   waitForSignIn(): Promise<Status>;
   cancelSignIn(): boolean;
