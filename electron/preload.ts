@@ -5,7 +5,13 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { EventName, Status } from '../core/api/contract';
-import { asBrowserSignIn, asDeviceSignIn, ipcChannels, type Bridge, type BridgeCall } from '../core/api/bridge';
+import {
+  asBrowserSignIn,
+  asDeviceSignIn,
+  ipcChannels,
+  type Bridge,
+  type BridgeCall,
+} from '../core/api/bridge';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
 /**

@@ -251,7 +251,10 @@ export const methods = {
    * is answered again; one of the other method is replaced.
    */
   'auth.login': {
-    params: z.object({ noBrowser: z.boolean().optional(), method: SignInMethod.optional() }).strict().optional(),
+    params: z
+      .object({ noBrowser: z.boolean().optional(), method: SignInMethod.optional() })
+      .strict()
+      .optional(),
     result: z.union([
       z.object({ url: z.string(), redirectUri: z.string() }),
       z.object({ verificationUrl: z.string(), userCode: z.string(), expiresAt: z.string() }),

@@ -19,7 +19,7 @@ import {
 import { startDeviceSignIn } from './device-code';
 import { startLoopbackReceiver, type CallbackOutcome, type LoopbackReceiver } from './loopback-receiver';
 import { exchangeCode } from './code-exchange';
-import { AUTHORIZATION_ERROR_MESSAGES, authorizationError, cleanServerText } from './messages';
+import { authorizationError, cleanServerText } from './messages';
 import { parseRedirectUrl } from './redirect-url';
 import { RetiredStates, constantTimeEqual } from './state';
 import { invalidTokenResponse, refreshHttpError, toTokenSet } from './token-response';

@@ -114,7 +114,8 @@ export async function startDeviceSignIn(deps: DeviceSignInDeps): Promise<DeviceA
   }
   const deviceAuthId = answer.data.device_auth_id;
   const userCode = (answer.data.user_code ?? answer.data.usercode)!;
-  const parsedInterval = answer.data.interval === undefined ? DEFAULT_INTERVAL_S : Number(answer.data.interval);
+  const parsedInterval =
+    answer.data.interval === undefined ? DEFAULT_INTERVAL_S : Number(answer.data.interval);
   const intervalSeconds = Math.max(MIN_INTERVAL_S, parsedInterval);
 
   const startedAt = deps.now();
@@ -218,7 +219,8 @@ function pkceMatches(verifier: string, challenge: string): boolean {
 
 function expired(ttlMs: number): KeybridgeError {
   const minutes = Math.round(ttlMs / 60_000);
-  const span = minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.round(ttlMs / 1000)} s`;
+  const span =
+    minutes >= 1 ? `${minutes} minute${minutes === 1 ? '' : 's'}` : `${Math.round(ttlMs / 1000)} s`;
   return new KeybridgeError(
     'device_code_expired',
     `The sign-in code expired: it was not entered within ${span}. Start the sign-in again for a new code.`,
@@ -242,9 +244,13 @@ function requireSecureIssuer(base: string): void {
   try {
     url = new URL(base);
   } catch (e) {
-    throw new KeybridgeError('config_invalid', `The issuer "${base}" is not a valid URL. Check KEYBRIDGE_ISSUER.`, {
-      cause: e,
-    });
+    throw new KeybridgeError(
+      'config_invalid',
+      `The issuer "${base}" is not a valid URL. Check KEYBRIDGE_ISSUER.`,
+      {
+        cause: e,
+      },
+    );
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
     throw new KeybridgeError('config_invalid', `The issuer ${base} must use https. Check KEYBRIDGE_ISSUER.`);
