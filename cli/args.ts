@@ -14,6 +14,7 @@ export type Command =
   | 'serve'
   | 'models'
   | 'codex'
+  | 'remote'
   | 'help'
   | 'version';
 
@@ -39,10 +40,10 @@ interface Spec {
   rest?: boolean;
 }
 
-const SPECS: Record<Exclude<Command, 'help' | 'version'>, Spec> = {
+const SPECS: Record<Exclude<Command, 'help' | 'version' | 'remote'>, Spec> = {
   status: { flags: { json: false }, positionals: [0, 0] },
   token: { flags: { json: false, 'min-ttl': true }, positionals: [0, 0] },
-  login: { flags: { 'no-browser': false }, positionals: [0, 0] },
+  login: { flags: { 'no-browser': false, device: false }, positionals: [0, 0] },
   logout: { flags: {}, positionals: [0, 0] },
   'open-url': { flags: {}, positionals: [1, 1] },
   watch: { flags: {}, positionals: [0, 0] },
@@ -64,6 +65,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (more.length > 0) throw new UsageError(`${first} takes no arguments.`);
     return { command: 'version', flags: {}, positionals: [], rest: [] };
   }
+  // `remote ssh [ssh options] HOST [command]`: everything after it is ssh's (cli/remote-ssh.ts parses it).
+  if (first === 'remote') return { command: 'remote', flags: {}, positionals: [], rest: more };
   if (!(first in SPECS)) {
     throw new UsageError(first.startsWith('-') ? `Unknown option: ${first}` : `Unknown command: ${first}`);
   }
@@ -135,6 +138,7 @@ Commands:
   status [--json]               Show whether you are signed in (exit 0 signed in, 4 not signed in, 1 error)
   token [--min-ttl S] [--json]  Print a fresh access token (refreshed first if less than S seconds remain)
   login [--no-browser]          Sign in with OpenAI in the browser
+  login --device                Sign in with a code typed on OpenAI's page from any device (no redirect)
   logout                        Sign out: revoke the tokens and forget them
   open-url URL                  Finish a sign-in with the redirect URL the browser ended on
   watch                         Print status changes as NDJSON until the host stops
@@ -144,6 +148,9 @@ Commands:
   models [--json] [--refresh]   List the models your plan offers (* marks the selected default)
   codex enable [--replace-existing] | disable | status [--json]
                                 Share this session with Codex CLI ($CODEX_HOME/auth.json, never the refresh token)
+  codex sync                    Keep $CODEX_HOME/auth.json on this machine filled from the broker until stopped
+  remote ssh [ssh options] HOST [command]
+                                SSH to HOST with this Keybridge forwarded there (KEYBRIDGE_SOCKET, keybridge)
   help [COMMAND]                Show this help
   --version                     Show the version
 

@@ -75,6 +75,8 @@ export const Credentials = z.object({
   expiresAt: z.string(),
   accountId: z.string().nullable(),
   planType: z.string().nullable(),
+  /** Only when asked for (`idToken: true`): what Codex CLI's auth.json needs beside the access token. */
+  idToken: z.string().optional(),
 });
 export type Credentials = z.infer<typeof Credentials>;
 
@@ -151,6 +153,8 @@ export const ToolInfo = z.object({
   executable: z.string().optional(),
   /** Broker connections of this tool open now. */
   connections: z.number().int(),
+  /** `ssh`: a tool on another machine, reaching the broker through an SSH forward (docs/remote.md). */
+  via: z.enum(['ssh']).optional(),
 });
 export type ToolInfo = z.infer<typeof ToolInfo>;
 
@@ -208,7 +212,11 @@ export const methods = {
   'status.get': { params: Empty, result: Status },
   'credentials.get': {
     params: z
-      .object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional() })
+      .object({
+        minTtlSeconds: z.number().int().min(0).max(86_400).optional(),
+        /** Also the id_token (`keybridge codex sync` writes it to Codex CLI's auth.json). Never the refresh token. */
+        idToken: z.boolean().optional(),
+      })
       .strict()
       .optional(),
     result: Credentials,
@@ -226,12 +234,13 @@ export const methods = {
   'tools.list': { params: Empty, result: z.array(ToolInfo) },
   /** The user's answer for a tool (remembered); answers a pending request at once. Renderer only. */
   'tools.decide': {
-    params: z.object({ name: z.string().min(1).max(128), allow: z.boolean() }).strict(),
+    // 128 for the name a tool gives itself, plus the " (through SSH)" Keybridge adds for a remote one.
+    params: z.object({ name: z.string().min(1).max(160), allow: z.boolean() }).strict(),
     result: z.array(ToolInfo),
   },
   /** Takes a tool's access away at once (its subscriptions stop getting tokens). Renderer only. */
   'tools.revoke': {
-    params: z.object({ name: z.string().min(1).max(128) }).strict(),
+    params: z.object({ name: z.string().min(1).max(160) }).strict(),
     result: z.array(ToolInfo),
   },
   'codex.status': { params: Empty, result: CodexStatus },

@@ -7,7 +7,7 @@
  * `ss` is missing) the pid the tool reported in hello is used and marked unverified.
  */
 import { execFile } from 'node:child_process';
-import { readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import type net from 'node:net';
 import type { PeerInfo } from '../api/service';
 
@@ -25,6 +25,54 @@ export async function socketPeer(socket: net.Socket, reportedPid?: number): Prom
 export async function reportedPeer(reportedPid: number | undefined): Promise<PeerInfo | undefined> {
   if (reportedPid === undefined) return undefined;
   return { pid: reportedPid, verified: false, executable: await executableOf(reportedPid) };
+}
+
+/**
+ * What Keybridge adds to the client name of a caller that reached the broker through SSH: such a caller is a
+ * tool on another machine, approved on its own and never under a local tool's name (docs/remote.md).
+ */
+export const THROUGH_SSH = ' (through SSH)';
+
+/**
+ * OpenSSH processes that hold the other end when a broker connection arrives through SSH: the client `ssh`
+ * forwarding a remote socket here (`ssh -R remote:local`, what `keybridge remote ssh` runs), or the server
+ * `sshd` (`sshd-session` since OpenSSH 9.8) when someone forwards into this machine (`ssh -L`).
+ */
+const SSH_PROCESSES = new Set(['ssh', 'sshd', 'sshd-session']);
+
+/**
+ * The peer of `socket` when it is an OpenSSH process (Linux, through the peer pid), else undefined. Cheap
+ * when no OpenSSH process runs at all (one pass over /proc); the socket lookup (`ss`) runs only otherwise.
+ */
+export async function sshPeer(socket: net.Socket): Promise<PeerInfo | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  if (!(await anySshProcess())) return undefined;
+  const pid = await linuxPeerPid(socket).catch(() => undefined);
+  if (pid === undefined) return undefined;
+  const name = await processName(pid);
+  if (name === undefined || !SSH_PROCESSES.has(name)) return undefined;
+  return { pid, verified: true, executable: await executableOf(pid) };
+}
+
+async function processName(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function anySshProcess(): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return false;
+  }
+  const names = await Promise.all(
+    entries.filter((e) => /^\d+$/.test(e)).map((pid) => processName(Number(pid))),
+  );
+  return names.some((n) => n !== undefined && SSH_PROCESSES.has(n));
 }
 
 async function linuxPeerPid(socket: net.Socket): Promise<number | undefined> {

@@ -15,7 +15,7 @@ import type { BrokerNotice, CallContext, PeerInfo, Service } from '../api/servic
 import { KeybridgeError, redact } from '../errors';
 import { isNamedPipe } from '../paths';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
-import { socketPeer } from './peer';
+import { socketPeer, sshPeer, THROUGH_SSH } from './peer';
 import {
   dispatch,
   errorResponse,
@@ -109,9 +109,13 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   // Per-connection notices: each connection gets its own params (only approved tools get a token).
   const stopNotices = opts.service.onBrokerNotice?.((n: BrokerNotice) => {
     for (const conn of live) {
-      if (!conn.client || (n.topic !== undefined && !conn.topics.has(n.topic))) continue;
-      const params = n.paramsFor(conn.client);
-      if (params !== undefined) conn.notify(n.method, params);
+      if (!conn.client) continue;
+      if (n.topic === undefined || conn.topics.has(n.topic)) {
+        const params = n.paramsFor(conn.client);
+        if (params !== undefined) conn.notify(n.method, params);
+      }
+      // Revoking a tool on another machine cuts it off: its connections close once the notice is written.
+      if (n.closes?.(conn.client)) conn.end();
     }
   });
 
@@ -155,6 +159,10 @@ class Connection {
   private reportedPid: number | undefined;
   /** Set by hello; every later request runs with it. */
   private ctx: CallContext | undefined;
+  /** hello in progress (it may ask the OS whether the peer is SSH): requests pipelined behind it wait. */
+  private greeting: Promise<unknown> | undefined;
+  private via: 'ssh' | undefined;
+  private sshPeerInfo: PeerInfo | undefined;
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
   /** Methods this connection answers itself rather than the Service. */
@@ -183,6 +191,12 @@ class Connection {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Closes after what was written has gone out. */
+  end(): void {
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   private onData(chunk: Buffer): void {
@@ -246,7 +260,21 @@ class Connection {
   }
 
   private async dispatch(method: string, params: unknown): Promise<unknown> {
-    if (method === 'hello') return this.hello(params);
+    if (method === 'hello') {
+      if (this.greeting || this.client !== undefined) {
+        throw new RpcError(RpcErrorCode.InvalidRequest, 'hello was already called on this connection.');
+      }
+      const greeting = this.hello(params);
+      // A hello that failed (a wrong protocol) may be sent again.
+      this.greeting = greeting.then(
+        () => undefined,
+        () => {
+          this.greeting = undefined;
+        },
+      );
+      return greeting;
+    }
+    if (this.ctx === undefined && this.greeting) await this.greeting;
     if (this.ctx === undefined) {
       throw new RpcError(
         RpcErrorCode.HelloRequired,
@@ -259,9 +287,6 @@ class Connection {
 
   private async hello(params: unknown): Promise<unknown> {
     const p = parseParams('hello', params);
-    if (this.client !== undefined) {
-      throw new RpcError(RpcErrorCode.InvalidRequest, 'hello was already called on this connection.');
-    }
     if (p.protocol !== PROTOCOL_VERSION) {
       throw new RpcError(
         RpcErrorCode.InvalidRequest,
@@ -269,10 +294,21 @@ class Connection {
         { supported: [PROTOCOL_VERSION] },
       );
     }
-    this.client =
-      p.client.version === undefined
-        ? { name: p.client.name }
-        : { name: p.client.name, version: p.client.version };
+    // A caller through SSH is a tool on another machine: it gets its own name, so it is approved on its own
+    // and never rides on a local tool's approval (docs/remote.md).
+    const ssh = await sshPeer(this.socket);
+    let name = p.client.name;
+    if (ssh) {
+      this.via = 'ssh';
+      this.sshPeerInfo = ssh;
+      name = `${name}${THROUGH_SSH}`;
+    } else if (name.endsWith(THROUGH_SSH)) {
+      throw new RpcError(
+        RpcErrorCode.InvalidParams,
+        `Invalid params: client names ending in "${THROUGH_SSH.trim()}" are given by Keybridge to callers that come through SSH.`,
+      );
+    }
+    this.client = p.client.version === undefined ? { name } : { name, version: p.client.version };
     this.reportedPid = p.client.pid;
     // Who the caller is does not change after hello: one context serves every later request.
     this.ctx = this.context();
@@ -295,7 +331,11 @@ class Connection {
       transport: 'broker',
       client: this.client,
       reportedPid: this.reportedPid,
-      peer: () => (this.peerLookup ??= socketPeer(this.socket, this.reportedPid)),
+      ...(this.via ? { via: this.via } : {}),
+      peer: () =>
+        (this.peerLookup ??= this.sshPeerInfo
+          ? Promise.resolve(this.sshPeerInfo)
+          : socketPeer(this.socket, this.reportedPid)),
     };
   }
 

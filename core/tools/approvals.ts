@@ -12,6 +12,7 @@
 import type { ToolInfo } from '../api/contract';
 import type { PeerInfo } from '../api/service';
 import { KeybridgeError } from '../errors';
+import { THROUGH_SSH } from '../broker/peer';
 import type { ToolRegistry } from './registry';
 
 export type ToolPolicy = 'ask' | 'allow';
@@ -171,6 +172,8 @@ export class ApprovalGate {
         ...(pid !== undefined ? { pid, pidVerified: pidVerified ?? false } : {}),
         ...(executable !== undefined ? { executable } : {}),
         connections: this.connections.get(name) ?? 0,
+        // Only the broker gives a name this ending (core/broker/peer.ts): a local tool cannot claim it.
+        ...(isThroughSsh(name) ? { via: 'ssh' as const } : {}),
       });
     }
     return tools.sort(
@@ -268,6 +271,11 @@ export class ApprovalGate {
       }
     }
   }
+}
+
+/** A tool on another machine, reaching the broker through SSH (its name was given by the broker). */
+export function isThroughSsh(name: string): boolean {
+  return name.endsWith(THROUGH_SSH);
 }
 
 function deniedError(name: string): KeybridgeError {

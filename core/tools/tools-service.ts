@@ -17,7 +17,7 @@ import type { BrokerNotice, CallContext, PeerInfo, Service, ServiceEvent } from 
 import type { CodexSharing } from '../codex/sharing';
 import { KeybridgeError } from '../errors';
 import type { CredentialsListener, CredentialsReason, SessionCredentials } from '../session/session';
-import type { ApprovalChange, ApprovalGate } from './approvals';
+import { isThroughSsh, type ApprovalChange, type ApprovalGate } from './approvals';
 
 /** The session as the tools need it (core/session's Session fits). */
 export interface ToolsSession {
@@ -172,7 +172,13 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
         else if (change.by === 'user') afterPendingAnswers(() => notice(credentialsNotice('denied', only)));
         break;
       case 'revoked':
-        afterPendingAnswers(() => notice(credentialsNotice('revoked', only)));
+        // A tool on another machine is cut off at once: its connections close after the notice.
+        afterPendingAnswers(() =>
+          notice({
+            ...credentialsNotice('revoked', only),
+            ...(isThroughSsh(change.name) ? { closes: (client) => only.has(client.name) } : {}),
+          }),
+        );
         break;
       case 'timedOut':
         break;
@@ -228,6 +234,12 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       }
       const creds = await session.credentials(params?.minTtlSeconds);
       stillServed(name, ctx);
+      if (params?.idToken) {
+        // The id_token of the same grant as the access token just handed out (a refresh replaces both).
+        const current = session.currentCredentials();
+        if (current?.idToken && current.accessToken === creds.accessToken)
+          return { ...creds, idToken: current.idToken };
+      }
       return creds;
     },
 
