@@ -43,16 +43,37 @@ const SSH_PROCESSES = new Set(['ssh', 'sshd', 'sshd-session']);
 /**
  * The peer of `socket` when it is an OpenSSH process (Linux, through the peer pid), else undefined. Cheap
  * when no OpenSSH process runs at all (one pass over /proc); the socket lookup (`ss`) runs only otherwise.
+ * `acceptedAt` (performance.now() when the connection was accepted): connections arriving together share
+ * one look at /proc and one `ss` run, any taken after they were accepted, so a burst of tools costs one spawn.
  */
-export async function sshPeer(socket: net.Socket): Promise<PeerInfo | undefined> {
+export async function sshPeer(socket: net.Socket, acceptedAt: number): Promise<PeerInfo | undefined> {
   if (process.platform !== 'linux') return undefined;
-  if (!(await anySshProcess())) return undefined;
-  const pid = await linuxPeerPid(socket).catch(() => undefined);
+  if (!(await sshProcesses.since(acceptedAt))) return undefined;
+  const pid = await linuxPeerPid(socket, acceptedAt).catch(() => undefined);
   if (pid === undefined) return undefined;
   const name = await processName(pid);
   if (name === undefined || !SSH_PROCESSES.has(name)) return undefined;
   return { pid, verified: true, executable: await executableOf(pid) };
 }
+
+/** One run of `work` shared by every caller that can use a result begun after `since`. */
+function sharedSince<T>(work: () => Promise<T>): { since(t: number): Promise<T> } {
+  let last: { startedAt: number; result: Promise<T> } | undefined;
+  return {
+    since(t) {
+      if (last && last.startedAt >= t) return last.result;
+      const run = { startedAt: performance.now(), result: work() };
+      last = run;
+      run.result.catch(() => {
+        if (last === run) last = undefined;
+      });
+      return run.result;
+    },
+  };
+}
+
+const sshProcesses = sharedSince(anySshProcess);
+const ssTable = sharedSince(() => run('ss', ['-xpn']));
 
 async function processName(pid: number): Promise<string | undefined> {
   try {
@@ -75,13 +96,13 @@ async function anySshProcess(): Promise<boolean> {
   return names.some((n) => n !== undefined && SSH_PROCESSES.has(n));
 }
 
-async function linuxPeerPid(socket: net.Socket): Promise<number | undefined> {
+async function linuxPeerPid(socket: net.Socket, since = performance.now()): Promise<number | undefined> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
   const link = await readlink(`/proc/self/fd/${fd}`);
   const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
   if (!inode) return undefined;
-  const table = await run('ss', ['-xpn']);
+  const table = await ssTable.since(since);
   return peerPidFromSs(table, inode);
 }
 

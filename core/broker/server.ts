@@ -163,6 +163,7 @@ class Connection {
   private greeting: Promise<unknown> | undefined;
   private via: 'ssh' | undefined;
   private sshPeerInfo: PeerInfo | undefined;
+  private readonly acceptedAt = performance.now();
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
   /** Methods this connection answers itself rather than the Service. */
@@ -296,7 +297,7 @@ class Connection {
     }
     // A caller through SSH is a tool on another machine: it gets its own name, so it is approved on its own
     // and never rides on a local tool's approval (docs/remote.md).
-    const ssh = await sshPeer(this.socket);
+    const ssh = await sshPeer(this.socket, this.acceptedAt);
     let name = p.client.name;
     if (ssh) {
       this.via = 'ssh';

@@ -67,7 +67,6 @@ export async function startSshd(): Promise<Sshd> {
       // The temp folder is not the user's home: skip the ownership checks meant for ~/.ssh.
       'StrictModes no',
       'AllowStreamLocalForwarding yes',
-      'AllowTcpForwarding no',
       'X11Forwarding no',
       'PrintMotd no',
       'LogLevel VERBOSE',
