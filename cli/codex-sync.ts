@@ -11,7 +11,14 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelinedBrokerClient as BrokerClient } from '../core/broker/client';
-import { authFilePath, codexAuthJson, readAuthFile, removeFile, sha256Hex, writeAuthFile } from '../core/codex/auth-file';
+import {
+  authFilePath,
+  codexAuthJson,
+  readAuthFile,
+  removeFile,
+  sha256Hex,
+  writeAuthFile,
+} from '../core/codex/auth-file';
 import type { Env } from '../core/paths';
 
 interface Io {
@@ -99,7 +106,8 @@ export async function codexSync(client: BrokerClient, io: Io): Promise<number> {
     }
     if (change.access === 'allowed') void serial(() => write().catch((e) => report(e)));
   });
-  const report = (e: unknown) => io.err(`Could not update ${path}: ${e instanceof Error ? e.message : String(e)}\n`);
+  const report = (e: unknown) =>
+    io.err(`Could not update ${path}: ${e instanceof Error ? e.message : String(e)}\n`);
 
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onSignal = () => stop(0);

@@ -61,7 +61,8 @@ export function parseSshArgs(args: readonly string[]): SshCommandLine {
     }
   }
   const host = args[i];
-  if (host === undefined) throw new UsageError('remote ssh needs a host: keybridge remote ssh [ssh options] HOST [command]');
+  if (host === undefined)
+    throw new UsageError('remote ssh needs a host: keybridge remote ssh [ssh options] HOST [command]');
   return { options, host, command: args.slice(i + 1) };
 }
 
@@ -107,17 +108,26 @@ export interface RemoteSshOptions {
   random?: () => string;
 }
 
-export async function remoteSsh(args: readonly string[], io: Out, opts: RemoteSshOptions = {}): Promise<number> {
+export async function remoteSsh(
+  args: readonly string[],
+  io: Out,
+  opts: RemoteSshOptions = {},
+): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'ssh') throw new UsageError('remote needs ssh: keybridge remote ssh [ssh options] HOST [command]');
+  if (sub !== 'ssh')
+    throw new UsageError('remote needs ssh: keybridge remote ssh [ssh options] HOST [command]');
   const line = parseSshArgs(rest);
   if (process.platform === 'win32') {
-    io.err('keybridge remote ssh needs a Unix socket broker; on Windows, forward the socket of a WSL or macOS/Linux host instead.\n');
+    io.err(
+      'keybridge remote ssh needs a Unix socket broker; on Windows, forward the socket of a WSL or macOS/Linux host instead.\n',
+    );
     return 1;
   }
   const local = resolveBrokerEndpoint(io.env);
   if (!(await answers(local))) {
-    io.err(`Keybridge is not running on this computer (nothing answers at ${local}). Start it first, then try again.\n`);
+    io.err(
+      `Keybridge is not running on this computer (nothing answers at ${local}). Start it first, then try again.\n`,
+    );
     return 1;
   }
 
@@ -125,7 +135,10 @@ export async function remoteSsh(args: readonly string[], io: Out, opts: RemoteSs
   const bundle = opts.bundle ?? defaultBundle();
   let payload = '';
   if (bundle && existsSync(bundle)) payload = gzipSync(readFileSync(bundle)).toString('base64');
-  else io.err('keybridge: the one-file CLI (dist/keybridge.cjs) was not found, so it will not be copied; run `npm run build:node`.\n');
+  else
+    io.err(
+      'keybridge: the one-file CLI (dist/keybridge.cjs) was not found, so it will not be copied; run `npm run build:node`.\n',
+    );
 
   const interactive = line.command.length === 0;
   const sshArgs = [
@@ -143,7 +156,15 @@ export async function remoteSsh(args: readonly string[], io: Out, opts: RemoteSs
     // A command is given below, so ssh would not allocate a terminal for the login shell on its own.
     ...(interactive && process.stdin.isTTY && !line.options.some((o) => /^-[^-]*T/.test(o)) ? ['-t'] : []),
     line.host,
-    ['sh', '-c', shellQuote(REMOTE_SCRIPT), 'keybridge-remote', shellQuote(remote), shellQuote(payload), shellQuote(line.command.join(' '))].join(' '),
+    [
+      'sh',
+      '-c',
+      shellQuote(REMOTE_SCRIPT),
+      'keybridge-remote',
+      shellQuote(remote),
+      shellQuote(payload),
+      shellQuote(line.command.join(' ')),
+    ].join(' '),
   ];
 
   io.err(
@@ -174,7 +195,9 @@ export async function remoteSsh(args: readonly string[], io: Out, opts: RemoteSs
       done(code);
     };
     child.once('error', (e: NodeJS.ErrnoException) => {
-      io.err(`Cannot run ssh: ${e.code === 'ENOENT' ? 'it is not installed (Debian: apt-get install openssh-client)' : e.message}\n`);
+      io.err(
+        `Cannot run ssh: ${e.code === 'ENOENT' ? 'it is not installed (Debian: apt-get install openssh-client)' : e.message}\n`,
+      );
       finish(127);
     });
     child.once('exit', (code, signal) => finish(code ?? (signal ? 128 + 1 : 1)));

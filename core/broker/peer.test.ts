@@ -77,9 +77,13 @@ describe('sshPeer', () => {
       const ssh = join(tmp.dir, 'ssh');
       await symlink(process.execPath, ssh);
       const accepted = new Promise<net.Socket>((r) => srv.once('connection', r));
-      const child = spawn(ssh, ['-e', `require('net').connect(${JSON.stringify(path)}); setTimeout(() => {}, 30000)`], {
-        stdio: 'ignore',
-      });
+      const child = spawn(
+        ssh,
+        ['-e', `require('net').connect(${JSON.stringify(path)}); setTimeout(() => {}, 30000)`],
+        {
+          stdio: 'ignore',
+        },
+      );
       try {
         const remote = await accepted;
         expect(await sshPeer(remote, performance.now())).toMatchObject({ pid: child.pid, verified: true });

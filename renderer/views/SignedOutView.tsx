@@ -19,8 +19,8 @@ export function SignedOutView({ status }: { status: Status }) {
         <SignInWithCodeButton />
       </div>
       <p className="fine">
-        Opens OpenAI in your browser. Keybridge never sees your password. On a machine the browser cannot return
-        to (over SSH, in a container), sign in with a code instead.
+        Opens OpenAI in your browser. Keybridge never sees your password. On a machine the browser cannot
+        return to (over SSH, in a container), sign in with a code instead.
       </p>
     </section>
   );

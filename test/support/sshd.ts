@@ -76,7 +76,9 @@ export async function startSshd(): Promise<Sshd> {
   // sshd's privilege-separation folder, missing in a container where sshd never ran as a service.
   await mkdir('/run/sshd', { recursive: true, mode: 0o755 }).catch(() => undefined);
 
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   child.stderr!.on('data', (d) => (log += d));
   const exited = new Promise<void>((res) => child.once('exit', () => res()));

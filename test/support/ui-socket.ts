@@ -40,4 +40,3 @@ export async function openUiSocket(output: () => string, cleanups: Array<() => u
   cleanups.push(() => ws.close());
   return { call, events, toolsWhere };
 }
-
