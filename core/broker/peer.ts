@@ -56,18 +56,38 @@ export async function sshPeer(socket: net.Socket, acceptedAt: number): Promise<P
   return { pid, verified: true, executable: await executableOf(pid) };
 }
 
-/** One run of `work` shared by every caller that can use a result begun after `since`. */
+/**
+ * One run of `work` shared by every caller that can use a result begun after `since`. A caller that arrives
+ * while a run it cannot use is in flight joins the one next run, so a burst costs a few runs, not one each.
+ */
 function sharedSince<T>(work: () => Promise<T>): { since(t: number): Promise<T> } {
-  let last: { startedAt: number; result: Promise<T> } | undefined;
+  let last: { startedAt: number; result: Promise<T>; settled: boolean } | undefined;
+  let next: Promise<T> | undefined;
+  const start = (): Promise<T> => {
+    const run = { startedAt: performance.now(), result: work(), settled: false };
+    last = run;
+    run.result.then(
+      () => (run.settled = true),
+      () => {
+        run.settled = true;
+        if (last === run) last = undefined;
+      },
+    );
+    return run.result;
+  };
   return {
     since(t) {
       if (last && last.startedAt >= t) return last.result;
-      const run = { startedAt: performance.now(), result: work() };
-      last = run;
-      run.result.catch(() => {
-        if (last === run) last = undefined;
-      });
-      return run.result;
+      if (last && !last.settled) {
+        next ??= last.result
+          .catch(() => undefined)
+          .then(() => {
+            next = undefined;
+            return start();
+          });
+        return next;
+      }
+      return start();
     },
   };
 }
