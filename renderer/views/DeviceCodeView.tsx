@@ -42,7 +42,7 @@ export function DeviceCodeView({ signIn }: { signIn: SignInInfo }) {
         <CopyButton text={code} label="Copy the sign-in code" visibleLabel="Copy code" />
         <button type="button" className="btn btn-secondary" onClick={() => void openAgain()}>
           <ExternalIcon />
-          <span>Open the page</span>
+          <span>Open page</span>
         </button>
       </div>
 
