@@ -1,5 +1,5 @@
 /**
- * `keybridge codex sync` (docs/remote.md "Codex CLI on another machine"): keeps `$CODEX_HOME/auth.json` of
+ * `keybridge codex sync` (docs/remote.md "Codex CLI on the remote machine"): keeps `$CODEX_HOME/auth.json` of
  * the machine it runs on filled from the broker — typically a remote machine reaching the desktop's broker
  * through `keybridge remote ssh` — so Codex CLI works there with no login of its own.
  *

@@ -1,5 +1,6 @@
 /**
- * The session: the one holder of the refresh token and the one refresher (docs/design.md "User jobs").
+ * The session: the one holder of the refresh token and the one refresher
+ * (docs/security.md "The refresh token never leaves the host").
  *
  * Invariants:
  * - at most one refresh grant is in flight (single-flight), whoever asks;

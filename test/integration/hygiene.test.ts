@@ -1,6 +1,7 @@
 /**
- * Secret hygiene over a whole life (issue #6, part 3; docs/design.md "Quality bars" "no token or refresh token in any log,
- * any renderer state, any crash output or any file but the vault (and the opted-in Codex file)").
+ * Secret hygiene over a whole life (issue #6, part 3; docs/design.md "Quality bars": "no token or refresh
+ * token in any log, any renderer state, any crash output or any file but the vault (and the opted-in Codex
+ * file)").
  *
  * One host lives through everything a user does: `keybridge serve --ui` against a real oidc-provider whose
  * access tokens live 6 s (so the host refreshes every few seconds on its own), a sign-in through the UI in
