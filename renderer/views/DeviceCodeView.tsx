@@ -32,8 +32,9 @@ export function DeviceCodeView({ signIn }: { signIn: SignInInfo }) {
         On any device, open <span className="mono">{page}</span>, sign in, and type the code below. Never give
         this code to anyone else.
       </p>
-      <p className="device-code mono" aria-label={`Sign-in code ${code.split('').join(' ')}`}>
-        {code}
+      <p className="device-code mono">
+        <span className="sr-only">Your sign-in code: </span>
+        <span>{code}</span>
       </p>
       <CodeTimeLeft expiresAt={signIn.expiresAt} />
       {error && <Problem error={error} urgent />}
