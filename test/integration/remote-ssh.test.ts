@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../../client/index';
 import type { ToolInfo } from '../../core/api/contract';
 import { BIN, cli, type CliResult } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
@@ -93,7 +94,7 @@ describe.skipIf(missing !== undefined)('keybridge remote ssh', () => {
     expect(tools.find((t) => t.name === 'keybridge-cli')?.via).toBeUndefined();
   });
 
-  it('keeps the remote auth.json filled with `keybridge codex sync`, and removes it on SIGTERM', async () => {
+  it('keeps the remote auth.json filled with `keybridge codex sync` through a refresh, and removes it on SIGTERM', async () => {
     const codexHome = join(scratch, 'codex-sync');
     const authJson = join(codexHome, 'auth.json');
     const run = remote(`echo pid=$$; CODEX_HOME=${codexHome} exec keybridge codex sync`);
@@ -109,6 +110,21 @@ describe.skipIf(missing !== undefined)('keybridge remote ssh', () => {
     expect(doc.tokens.access_token).toBe((await cli(s.h, 'token')).stdout.trim());
     expect(oidc.issued.idTokens).toContain(doc.tokens.id_token);
     expect((await stat(authJson)).mode & 0o777).toBe(0o600);
+
+    // A refresh on the desktop (a local tool reports the token as rejected) reaches the remote file.
+    const tool = await connect({ name: 'local-agent', socketPath: s.h.socket });
+    cleanups.push(() => tool.close());
+    const refreshed = await tool.invalidate(doc.tokens.access_token);
+    expect(refreshed.accessToken).not.toBe(doc.tokens.access_token);
+    await until(
+      'the refreshed token in the remote auth.json',
+      async () =>
+        (JSON.parse(await readFile(authJson, 'utf8')) as typeof doc).tokens.access_token ===
+        refreshed.accessToken
+          ? true
+          : undefined,
+      30_000,
+    );
 
     process.kill(pid, 'SIGTERM');
     const result = await run.done;
