@@ -156,4 +156,5 @@ Commands:
 
 Environment:
   KEYBRIDGE_SOCKET   broker endpoint      KEYBRIDGE_HOME   data folder
+  KEYBRIDGE_TIMEOUT  seconds a call may take (default 30; sign-in and approval waits get longer)
 `;

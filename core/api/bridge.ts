@@ -1,30 +1,8 @@
 /**
- * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
+ * What the UI may do, derived from the renderer's grants (protocol.ts). The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
-import type { CodexStatus, MethodName, ParamsOf, ResultOf, Status, ToolInfo } from './contract';
-
-/**
- * The renderer's methods (IPC and WebSocket): account facts and actions, never a token. Declared here, free
- * of zod, because the sandboxed preload bundles this file; contract.ts builds `grants.renderer` from it.
- */
-export const rendererMethods = [
-  'status.get',
-  'auth.login',
-  'auth.cancel',
-  'auth.openUrl',
-  'auth.logout',
-  'models.list',
-  'models.select',
-  'usage.get',
-  'tools.list',
-  'tools.decide',
-  'tools.revoke',
-  'codex.status',
-  'codex.enable',
-  'codex.disable',
-] as const satisfies readonly MethodName[];
-export type RendererMethod = (typeof rendererMethods)[number];
+import type { CodexStatus, ParamsOf, RendererMethod, ResultOf, Status, ToolInfo } from './protocol';
 
 /** The two answers of `auth.login`: the browser's authorization URL, or a device sign-in's page and code. */
 export type BrowserSignInResult = Extract<ResultOf<'auth.login'>, { url: string }>;
@@ -70,17 +48,4 @@ export interface Bridge {
   enableCodex(opts?: { replaceExisting?: boolean }): Promise<ResultOf<'codex.enable'>>;
   disableCodex(): Promise<ResultOf<'codex.disable'>>;
   onCodex(listener: (status: CodexStatus) => void): () => void;
-}
-
-/** IPC channel names, one per method plus the event, declared once. */
-export const ipcChannels = {
-  invoke: 'keybridge:invoke',
-  status: 'keybridge:status',
-  openExternal: 'keybridge:open-external',
-  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`). */
-  event: 'keybridge:event',
-} as const;
-
-export function isRendererMethod(m: string): m is RendererMethod & MethodName {
-  return (rendererMethods as readonly string[]).includes(m);
 }

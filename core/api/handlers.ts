@@ -3,20 +3,27 @@
  * dispatches to after it has checked the params against the contract's schemas.
  */
 import type { AccountService } from '../account/account-service';
-import { toolHandlers, type ToolsService } from '../tools/tools-service';
+import type { ToolsService } from '../tools/tools-service';
 import { KeybridgeError } from '../errors';
 import type { SessionManager } from '../session/types';
 import { PROTOCOL_VERSION, type Status } from './contract';
 import type { Service } from './service';
 
-export const SERVER_INFO = { name: 'keybridge', version: '0.1.0' };
+/** Set by the builds (scripts/build-node.mjs, build-electron.mjs) from package.json; absent under tsx/vitest. */
+declare const __KEYBRIDGE_VERSION__: string | undefined;
+
+export const SERVER_INFO = {
+  name: 'keybridge',
+  version: typeof __KEYBRIDGE_VERSION__ === 'string' ? __KEYBRIDGE_VERSION__ : '0.0.0-dev',
+};
 
 export function createService(
   session: SessionManager,
-  account?: AccountService,
-  /** Tool approval, credentials.invalidate, Codex sharing (core/broker/tools-service). */
-  tools?: ToolsService,
+  account: AccountService | undefined,
+  /** Tool approval (credentials.* go through it), credentials.invalidate, Codex sharing (core/tools/tools-service). */
+  tools: ToolsService,
 ): Service {
+  const { close: _close, ...toolMethods } = tools;
   // Status carries the account's selected model (core/account); the session itself knows nothing of models.
   const decorate = (s: Status): Status => (account ? account.decorate(s) : s);
   const models = (): AccountService => {
@@ -27,7 +34,7 @@ export function createService(
     hello: async () => ({ protocol: PROTOCOL_VERSION, server: SERVER_INFO }),
     'status.get': async () => decorate(session.status()),
     // credentials.get / credentials.invalidate (behind tool approval), tools.*, codex.*, broker notices.
-    ...toolHandlers(session, tools),
+    ...toolMethods,
     'auth.login': async (params) => {
       const info = await session.login({ method: params?.method });
       if (info.method === 'device' && info.verificationUrl && info.userCode) {

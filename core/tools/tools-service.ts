@@ -16,6 +16,7 @@ import type { CodexStatus, Credentials, CredentialsChanged, ToolInfo } from '../
 import type { BrokerNotice, CallContext, PeerInfo, Service, ServiceEvent } from '../api/service';
 import type { CodexSharing } from '../codex/sharing';
 import { KeybridgeError } from '../errors';
+import { safeText } from '../text/safe-text';
 import type { CredentialsListener, CredentialsReason, SessionCredentials } from '../session/session';
 import { isThroughSsh, type ApprovalChange, type ApprovalGate } from './approvals';
 
@@ -203,7 +204,7 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       if (gate.access(name) !== 'allowed') {
         throw new KeybridgeError(
           'access_denied_tool',
-          `"${name}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
+          `"${safeText(name)}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
         );
       }
     }
@@ -249,7 +250,9 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       if (name !== undefined) await gate.authorize(name, ctx.peer);
       const current = session.currentCredentials();
       if (current && currentSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
-        opts.log?.(`tools: ${name ?? 'a caller'} reports the current token as rejected; refreshing`);
+        opts.log?.(
+          `tools: ${name === undefined ? 'a caller' : `"${safeText(name)}"`} reports the current token as rejected; refreshing`,
+        );
         await session.refresh();
       }
       const creds = await session.credentials();
@@ -316,34 +319,4 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
 
 function reportedPeer(ctx: CallContext): PeerInfo | undefined {
   return ctx.reportedPid === undefined ? undefined : { pid: ctx.reportedPid, verified: false };
-}
-
-/**
- * The tool methods of a Service: `tools` when the host set them up, else plain versions for a host without
- * approval or Codex sharing (credentials straight from the session; `tools.*` and `codex.*` unavailable).
- */
-export function toolHandlers(
-  session: { credentials(minTtlSeconds?: number): Promise<Credentials> },
-  tools?: ToolsService,
-): Omit<ToolsService, 'close'> {
-  if (tools) {
-    const { close: _close, ...methods } = tools;
-    return methods;
-  }
-  const unavailable = async (): Promise<never> => {
-    throw new KeybridgeError('internal', 'This host does not manage tools or Codex sharing.');
-  };
-  return {
-    'credentials.get': async (params) => session.credentials(params?.minTtlSeconds),
-    'credentials.invalidate': async () => session.credentials(),
-    'tools.list': async () => [],
-    'tools.decide': unavailable,
-    'tools.revoke': unavailable,
-    'codex.status': unavailable,
-    'codex.enable': unavailable,
-    'codex.disable': unavailable,
-    onBrokerNotice: () => () => undefined,
-    onEvent: () => () => undefined,
-    brokerConnection: () => undefined,
-  };
 }

@@ -19,7 +19,11 @@ export interface HttpSignInResult {
 export async function signInOverHttp(
   authorizeUrl: string,
   login: string,
-  opts: { timeoutMs?: number } = {},
+  opts: {
+    timeoutMs?: number;
+    /** Where the final redirect is delivered instead (e.g. `localhost` pinned to `[::1]`). */
+    rewriteRedirect?: (redirect: string) => string;
+  } = {},
 ): Promise<HttpSignInResult> {
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 15_000);
   const issuerOrigin = new URL(authorizeUrl).origin;
@@ -57,7 +61,7 @@ export async function signInOverHttp(
       const next = new URL(res.headers.get('location')!, url).href;
       // The device page's flow ends at the server's own /deviceauth/callback (test/support/oidc-device.ts).
       if (!next.startsWith(issuerOrigin) || new URL(next).pathname === '/deviceauth/callback')
-        return deliver(next, signal);
+        return deliver(opts.rewriteRedirect?.(next) ?? next, signal);
       url = next;
       continue;
     }

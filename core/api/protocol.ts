@@ -1,0 +1,354 @@
+/**
+ * The contract's vocabulary, free of zod and of any import: method names, what each transport may call,
+ * JSON-RPC error codes, broker topics and notifications, IPC channels, and the plain TypeScript shapes of
+ * params, results and events. Light modules (the CLI, its token fast path, `keybridge/client`, the sandboxed
+ * preload, the renderer) import this; the schemas that check untrusted input at runtime live in contract.ts
+ * and fail the type check if they drift from these types (docs/design.md "The contract").
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** JSON-RPC 2.0 error codes (spec §5.1 for the standard ones; the server range for ours, docs/client.md "Broker protocol"). */
+export const RpcErrorCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  NotSignedIn: -32001,
+  HelloRequired: -32002,
+  AccessDenied: -32003,
+  ApprovalTimeout: -32004,
+  RefreshFailed: -32005,
+  SignInFailed: -32006,
+} as const;
+export type RpcErrorCodeValue = (typeof RpcErrorCode)[keyof typeof RpcErrorCode];
+
+export type SessionStateName = 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error';
+
+export interface AccountInfo {
+  email: string | null;
+  planType: string | null;
+  accountId: string | null;
+  userId?: string | null | undefined;
+}
+
+export interface StorageInfo {
+  /** Which cipher protects the vault: os-keyring, file-key, safe-storage, basic-text. */
+  kind: string;
+  /** False when the secret sits beside the data it protects (file key) or is not encrypted at all. */
+  protected: boolean;
+  description: string;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+/** How a sign-in runs: `browser` (redirect back to Keybridge) or `device` (a code typed on the issuer's page). */
+export type SignInMethod = 'browser' | 'device';
+
+export interface SignInInfo {
+  /** The page to open: the authorization URL, or for `device` the page where the code is typed. */
+  url: string;
+  redirectUri: string;
+  startedAt: string;
+  expiresAt: string;
+  /** Absent: `browser`. */
+  method?: SignInMethod | undefined;
+  /** `device` only: the page and the code to type there (no secret: it is good for this attempt alone). */
+  verificationUrl?: string | undefined;
+  userCode?: string | undefined;
+}
+
+/** `auth.login`'s answers: the browser's authorization URL, or a device sign-in's page and code. */
+export type BrowserSignInResult = { url: string; redirectUri: string };
+export type DeviceSignInResult = { verificationUrl: string; userCode: string; expiresAt: string };
+
+export interface Status {
+  state: SessionStateName;
+  account?: AccountInfo | undefined;
+  /** RFC 3339 expiry of the current access token. */
+  expiresAt?: string | undefined;
+  lastRefreshAt?: string | undefined;
+  selectedModel?: string | undefined;
+  storage: StorageInfo;
+  signIn?: SignInInfo | undefined;
+  lastError?: ErrorInfo | undefined;
+}
+
+export interface Credentials {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** RFC 3339. */
+  expiresAt: string;
+  /** The ChatGPT account id (sent as `ChatGPT-Account-Id`). */
+  accountId: string | null;
+  planType: string | null;
+  /** Only when asked for (`idToken: true`): what Codex CLI's auth.json needs beside the access token. */
+  idToken?: string | undefined;
+}
+
+/** One model the ChatGPT backend offers this account (`visibility == "list"`), in the contract's shape. */
+export interface ModelInfo {
+  slug: string;
+  displayName: string;
+  description?: string | undefined;
+  contextWindow?: number | undefined;
+  reasoningLevels?: string[] | undefined;
+  /** Lower first: the list is sorted by it. */
+  priority: number;
+}
+
+/** `models.list` / `models.select`: the account's visible models in priority order and the selected one. */
+export interface ModelList {
+  models: ModelInfo[];
+  /** The slug the user picked for this account, when it is in `models`. */
+  selected: string | null;
+  /** RFC 3339: when the server last confirmed this list; null when it never has. */
+  fetchedAt: string | null;
+  /** `server`: confirmed by the server during this run; `cache`: read from the data folder. */
+  source: 'server' | 'cache';
+  /** True when the server was asked and could not answer: the list may be out of date. */
+  stale: boolean;
+  /** The plan the list belongs to. */
+  planType?: string | null | undefined;
+  error?: ErrorInfo | undefined;
+}
+
+export interface UsageWindow {
+  /** 0–100. */
+  usedPercent: number;
+  /** The window's length: 18000 (5 hours), 604800 (a week). */
+  windowSeconds?: number | undefined;
+  /** RFC 3339. */
+  resetsAt?: string | undefined;
+}
+
+/** `usage.get`: the 5-hour (primary) and weekly (secondary) windows, when the server reports them. */
+export interface Usage {
+  primary?: UsageWindow | undefined;
+  secondary?: UsageWindow | undefined;
+  planType?: string | null | undefined;
+  /** RFC 3339: when these numbers came from the server; null when they never did. */
+  fetchedAt: string | null;
+  source: 'server' | 'cache';
+  error?: ErrorInfo | undefined;
+}
+
+/** A local tool as the user sees it in "Connected tools" (renderer `tools.list`). Names are what tools say. */
+export interface ToolInfo {
+  name: string;
+  /** null: never decided (a request may be pending). */
+  decision: 'allowed' | 'denied' | null;
+  /** True while a credential request of this tool waits for the user's answer. */
+  pending: boolean;
+  /** RFC 3339: when the pending request gives up (-32004). */
+  pendingUntil?: string | undefined;
+  decidedAt?: string | undefined;
+  /** `user` (Allow/Deny/Revoke) or `policy` (allowed because the policy is `allow`). */
+  decidedBy?: 'user' | 'policy' | undefined;
+  lastUsedAt?: string | undefined;
+  /** The caller's process id, where known. */
+  pid?: number | undefined;
+  /** True when the OS told the pid (socket peer); false when the tool only said so itself (unverified). */
+  pidVerified?: boolean | undefined;
+  executable?: string | undefined;
+  /** Broker connections of this tool open now. */
+  connections: number;
+  /** `ssh`: a tool on another machine, reaching the broker through an SSH forward (docs/remote.md). */
+  via?: 'ssh' | undefined;
+}
+
+/** Sharing with Codex CLI (docs/design.md "Codex sharing"). */
+export interface CodexStatus {
+  enabled: boolean;
+  /** `$CODEX_HOME/auth.json`. */
+  path: string;
+  /** What is at `path` now: Keybridge's file, nothing, or a login Codex CLI made itself. */
+  file: 'ours' | 'missing' | 'foreign';
+  /** RFC 3339: when Keybridge last wrote the file. */
+  lastWrittenAt?: string | undefined;
+  /** Codex CLI's own earlier login, kept while sharing is on and restored when it is turned off. */
+  backupPath?: string | undefined;
+  problem?: ErrorInfo | undefined;
+}
+
+/**
+ * Broker notification `credentials.changed` (topic `credentials`). `accessToken` only goes to tools that
+ * are allowed; `tokenSha256` (hex SHA-256 of the access token) lets every tool tell which token is current.
+ * After sign-out (or an expired session) `tokenSha256` and `expiresAt` are null.
+ */
+export interface CredentialsChanged {
+  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked';
+  expiresAt: string | null;
+  tokenSha256: string | null;
+  accessToken?: string | undefined;
+  accountId?: string | null | undefined;
+  /** This connection's tool: `allowed` (gets tokens), `denied`, or `undecided` (asks on its first request). */
+  access: 'allowed' | 'denied' | 'undecided';
+}
+
+/** Broker notification `approval.pending`: this tool's request waits for the user's answer until `until`. */
+export interface ApprovalPending {
+  name: string;
+  until: string;
+}
+
+/** Broker subscription topics (`subscribe`). */
+export const topics = ['status', 'credentials'] as const;
+export type Topic = (typeof topics)[number];
+
+/** Notifications the broker sends: `status.changed` (topic status), `credentials.changed` (topic credentials). */
+export const brokerNotifications = ['status.changed', 'credentials.changed', 'approval.pending'] as const;
+
+/** Params absent or `{}`: methods that take nothing. */
+type NoParams = Record<string, never> | undefined;
+
+export interface HelloParams {
+  protocol: number;
+  client: {
+    name: string;
+    version?: string | undefined;
+    /** The tool's own process id: shown to the user as unverified where the OS does not tell. */
+    pid?: number | undefined;
+  };
+}
+export interface HelloResult {
+  protocol: number;
+  server: { name: string; version: string };
+}
+
+/**
+ * Every method's params and result. What each method does is documented in docs/client.md (broker) and
+ * docs/design.md (renderer); contract.ts holds the schemas that enforce these shapes.
+ */
+export interface MethodTypes {
+  hello: { params: HelloParams; result: HelloResult };
+  'status.get': { params: NoParams; result: Status };
+  /** `idToken`: also the id_token (`keybridge codex sync`). Never the refresh token. */
+  'credentials.get': {
+    params: { minTtlSeconds?: number | undefined; idToken?: boolean | undefined } | undefined;
+    result: Credentials;
+  };
+  /** Refresh only if the token whose hex SHA-256 is given is still current (single-flight). */
+  'credentials.invalidate': { params: { tokenSha256: string }; result: Credentials };
+  'tools.list': { params: NoParams; result: ToolInfo[] };
+  /** The user's answer for a tool (remembered). Renderer only. */
+  'tools.decide': { params: { name: string; allow: boolean }; result: ToolInfo[] };
+  /** Takes a tool's access away at once. Renderer only. */
+  'tools.revoke': { params: { name: string }; result: ToolInfo[] };
+  'codex.status': { params: NoParams; result: CodexStatus };
+  'codex.enable': { params: { replaceExisting?: boolean | undefined } | undefined; result: CodexStatus };
+  'codex.disable': { params: NoParams; result: CodexStatus };
+  /** `method: 'device'` answers the page and the code to type there (docs/remote.md "Sign in with a code"). */
+  'auth.login': {
+    params: { noBrowser?: boolean | undefined; method?: SignInMethod | undefined } | undefined;
+    result: BrowserSignInResult | DeviceSignInResult;
+  };
+  'auth.wait': { params: NoParams; result: Status };
+  'auth.cancel': { params: NoParams; result: { cancelled: boolean } };
+  'auth.openUrl': { params: { url: string }; result: Status };
+  'auth.logout': { params: NoParams; result: { revoked: boolean } };
+  'models.list': { params: { refresh?: boolean | undefined } | undefined; result: ModelList };
+  'models.select': { params: { slug: string }; result: ModelList };
+  'usage.get': { params: { refresh?: boolean | undefined } | undefined; result: Usage };
+  /** Broker only, answered by the transport itself (per-connection state). */
+  subscribe: { params: { topics: Topic[] }; result: { topics: Topic[] } };
+}
+
+export type MethodName = keyof MethodTypes;
+export type ParamsOf<M extends MethodName> = MethodTypes[M]['params'];
+export type ResultOf<M extends MethodName> = MethodTypes[M]['result'];
+
+/** Every method, in one runtime list (contract.ts's schema table must name exactly these). */
+export const methodNames = [
+  'hello',
+  'status.get',
+  'credentials.get',
+  'credentials.invalidate',
+  'tools.list',
+  'tools.decide',
+  'tools.revoke',
+  'codex.status',
+  'codex.enable',
+  'codex.disable',
+  'auth.login',
+  'auth.wait',
+  'auth.cancel',
+  'auth.openUrl',
+  'auth.logout',
+  'models.list',
+  'models.select',
+  'usage.get',
+  'subscribe',
+] as const satisfies readonly MethodName[];
+// Fails to compile when a method of MethodTypes is missing from the list.
+const _allMethodsListed: Exclude<MethodName, (typeof methodNames)[number]> extends never ? true : never =
+  true;
+void _allMethodsListed;
+
+/** Methods a transport answers itself from its own per-connection state; a Service does not implement them. */
+export const transportMethods = ['subscribe'] as const;
+export type TransportMethodName = (typeof transportMethods)[number];
+
+/** The renderer's methods (IPC and WebSocket): account facts and actions, never a token. */
+export const rendererMethods = [
+  'status.get',
+  'auth.login',
+  'auth.cancel',
+  'auth.openUrl',
+  'auth.logout',
+  'models.list',
+  'models.select',
+  'usage.get',
+  'tools.list',
+  'tools.decide',
+  'tools.revoke',
+  'codex.status',
+  'codex.enable',
+  'codex.disable',
+] as const satisfies readonly MethodName[];
+export type RendererMethod = (typeof rendererMethods)[number];
+
+/** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
+export const grants: { readonly broker: readonly MethodName[]; readonly renderer: readonly MethodName[] } = {
+  // Approving a tool is the user's decision: no tool may answer its own approval.
+  broker: /* @__PURE__ */ methodNames.filter((m) => m !== 'tools.decide' && m !== 'tools.revoke'),
+  renderer: rendererMethods,
+};
+
+/** Renderer events (IPC event channel, WebSocket notifications). */
+export interface EventTypes {
+  'status.changed': Status;
+  'tools.changed': { tools: ToolInfo[] };
+  'codex.changed': CodexStatus;
+}
+export type EventName = keyof EventTypes;
+export type EventPayload<E extends EventName> = EventTypes[E];
+export const eventNames = [
+  'status.changed',
+  'tools.changed',
+  'codex.changed',
+] as const satisfies readonly EventName[];
+
+/** IPC channel names (renderer ↔ main), declared once. */
+export const ipcChannels = {
+  invoke: 'keybridge:invoke',
+  status: 'keybridge:status',
+  openExternal: 'keybridge:open-external',
+  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`). */
+  event: 'keybridge:event',
+} as const;
+
+const methodSet: ReadonlySet<string> = /* @__PURE__ */ new Set(methodNames);
+const rendererSet: ReadonlySet<string> = /* @__PURE__ */ new Set(rendererMethods);
+
+export function isMethodName(name: string): name is MethodName {
+  return methodSet.has(name);
+}
+
+export function isRendererMethod(m: string): m is RendererMethod {
+  return rendererSet.has(m);
+}
