@@ -92,9 +92,7 @@ export function fastToken(handOver: () => void): void {
       timer = setTimeout(() => {
         if (finished) return;
         finish();
-        process.stderr.write(
-          `Keybridge did not answer within ${APPROVAL_WAIT_MS / 60_000} minutes. Check the Keybridge app or \`keybridge serve\`, then try again.\n`,
-        );
+        process.stderr.write('Keybridge did not answer in 5 minutes: check the app or `keybridge serve`.\n');
         process.exitCode = 1;
       }, APPROVAL_WAIT_MS);
       return;
