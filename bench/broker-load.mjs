@@ -15,6 +15,8 @@ import net from 'node:net';
  * @param {number} o.durationMs
  * @param {number} [o.warmupMs]
  * @param {(line: string) => boolean} [o.check] validates the first answer of each connection
+ * @param {() => number} [o.cpuMs] the server's CPU time so far (ms): sampled around the timed window, so the
+ *   result also holds `cpuUsPerRequest`, the server's cost per answer whatever the machine's load
  */
 export async function closedLoop(o) {
   const warmupMs = o.warmupMs ?? 300;
@@ -82,11 +84,18 @@ export async function closedLoop(o) {
   }
   await new Promise((r) => setTimeout(r, warmupMs));
   measuring = true;
+  const cpuBefore = o.cpuMs?.();
   const started = process.hrtime.bigint();
   await new Promise((r) => setTimeout(r, o.durationMs));
   measuring = false;
   const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpuUsPerRequest = cpuBefore === undefined ? undefined : ((o.cpuMs() - cpuBefore) * 1000) / done;
   stop = true;
   await Promise.all(conns);
-  return { latencies: Array.from(latencies.subarray(0, done)), throughput: done / elapsedS, failures };
+  return {
+    latencies: Array.from(latencies.subarray(0, done)),
+    throughput: done / elapsedS,
+    failures,
+    cpuUsPerRequest,
+  };
 }

@@ -4,9 +4,11 @@
  * each next to a baseline measured in the same run (machines are noisy; ratios travel better than
  * milliseconds), prints a table and writes it to bench/RESULTS.md.
  *
- *   node bench/run.mjs [--quick] [--strict]
+ *   node bench/run.mjs [--quick] [--strict] [--broker]
  *     --quick   shorter windows (idle 10 s instead of 60 s, fewer runs): for a quick look, not for the README
  *     --strict  exit 1 when a figure misses its goal (by default a bench reports, it does not gate)
+ *     --broker  the broker figures only, not written to RESULTS.md: the quick loop while working on the
+ *               request path (after `npm run build:node && node bench/build.mjs`)
  *
  * Needs the builds: dist/keybridge.cjs + dist/host.mjs (build:node), dist/renderer (vite build) and
  * the bundled test support (bench/build.mjs); `npm run bench` makes all three first.
@@ -23,11 +25,30 @@ import { benchRendererSize } from './renderer-size.mjs';
 
 const quick = process.argv.includes('--quick');
 const strict = process.argv.includes('--strict');
+const brokerOnly = process.argv.includes('--broker');
 const say = (line) => process.stderr.write(`bench: ${line}\n`);
 
 const rows = [];
 const started = Date.now();
 const load = loadavg()[0];
+
+if (brokerOnly) {
+  const host = await startSignedInHost({ ttlSeconds: 3600 });
+  try {
+    say('broker latency and throughput…');
+    rows.push(
+      ...(await benchBroker({
+        socket: host.socket,
+        pid: host.pid,
+        dir: host.home,
+        durationMs: quick ? 1000 : 3000,
+      })),
+    );
+  } finally {
+    await host.stop();
+  }
+  await report({ write: false });
+}
 
 rows.push(...benchRendererSize());
 
@@ -47,7 +68,12 @@ try {
   rows.push(...(await benchColdStart({ env: hostA.env, runs: quick ? 20 : 50 })));
   say('broker latency and throughput…');
   rows.push(
-    ...(await benchBroker({ socket: hostA.socket, dir: hostA.home, durationMs: quick ? 1000 : 3000 })),
+    ...(await benchBroker({
+      socket: hostA.socket,
+      pid: hostA.pid,
+      dir: hostA.home,
+      durationMs: quick ? 1000 : 3000,
+    })),
   );
   say('1,000 requests at expiry…');
   rows.push(...(await benchExpiryBurst({ host: hostB, oidc: shortOidc })));
@@ -70,24 +96,30 @@ try {
   await shortOidc.close();
 }
 
-// Aligned by Prettier, as `npm run lint` wants every Markdown file (and easier to read in a terminal).
-const table = await aligned(render(rows));
-const header = [
-  `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${load.toFixed(2)} at start;`,
-  `${quick ? 'quick run (--quick)' : 'full run'} of ${Math.round((Date.now() - started) / 1000)} s on ${new Date().toISOString().slice(0, 10)}.`,
-].join(' ');
-process.stdout.write(`\n${table}\n\n${header}\n`);
-const misses = rows.filter((r) => r.pass === false);
-if (!quick) {
-  writeFileSync(
-    join(ROOT, 'bench', 'RESULTS.md'),
-    `# Benchmark results\n\nThe last full run of \`npm run bench\` (written by bench/run.mjs).\n\n${table}\n\n${header}\n`,
-  );
-  say('wrote bench/RESULTS.md');
+await report({ write: !quick });
+
+/** Prints the table (and writes RESULTS.md when asked), then exits: 1 under --strict when a goal was missed. */
+async function report({ write }) {
+  // Aligned by Prettier, as `npm run lint` wants every Markdown file (and easier to read in a terminal).
+  const table = await aligned(render(rows));
+  const run = brokerOnly ? 'broker-only run (--broker)' : quick ? 'quick run (--quick)' : 'full run';
+  const header = [
+    `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${load.toFixed(2)} at start;`,
+    `${run} of ${Math.round((Date.now() - started) / 1000)} s on ${new Date().toISOString().slice(0, 10)}.`,
+  ].join(' ');
+  process.stdout.write(`\n${table}\n\n${header}\n`);
+  const misses = rows.filter((r) => r.pass === false);
+  if (write) {
+    writeFileSync(
+      join(ROOT, 'bench', 'RESULTS.md'),
+      `# Benchmark results\n\nThe last full run of \`npm run bench\` (written by bench/run.mjs).\n\n${table}\n\n${header}\n`,
+    );
+    say('wrote bench/RESULTS.md');
+  }
+  if (misses.length > 0)
+    say(`${misses.length} figure(s) missed the goal: ${misses.map((m) => m.figure).join('; ')}`);
+  process.exit(strict && misses.length > 0 ? 1 : 0);
 }
-if (misses.length > 0)
-  say(`${misses.length} figure(s) missed the goal: ${misses.map((m) => m.figure).join('; ')}`);
-process.exit(strict && misses.length > 0 ? 1 : 0);
 
 function rssRow(figure, host) {
   const rss = procSample(host.pid).rss;

@@ -83,6 +83,11 @@ export function parseMessage(line: string): ParsedMessage {
       'Invalid request: expected a JSON-RPC 2.0 request object.',
     );
   }
+  return plainRequest(json as Record<string, unknown>) ?? checkEnvelope(json);
+}
+
+/** The envelope of one parsed JSON object, checked against the schemas (the reference for plainRequest). */
+export function checkEnvelope(json: object): ParsedMessage {
   const rawId = (json as { id?: unknown }).id;
   const idOk = Id.safeParse(rawId);
   const id: RpcId = idOk.success ? idOk.data : null;
@@ -94,6 +99,28 @@ export function parseMessage(line: string): ParsedMessage {
   if (!Object.prototype.hasOwnProperty.call(json, 'id')) return { kind: 'notification', method, params };
   return { kind: 'request', id, method, params };
 }
+
+/**
+ * The envelope check without zod for the common case: every field exactly as RequestShape (and Id) accept it,
+ * with the same result parseMessage would return from them. Anything else — including every message that is
+ * wrong — returns undefined and goes through the schemas, which also word the error. jsonrpc.test.ts holds
+ * the two to the same answers.
+ */
+function plainRequest(json: Record<string, unknown>): ParsedMessage | undefined {
+  const { method, params } = json;
+  if (json.jsonrpc !== '2.0' || typeof method !== 'string' || method.length === 0) return undefined;
+  if (params !== undefined && (typeof params !== 'object' || params === null)) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(json, 'id')) return { kind: 'notification', method, params };
+  const id = json.id;
+  // z.number() refuses NaN and ±Infinity (JSON.parse turns 1e999 into Infinity).
+  if (id === null || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id))) {
+    return { kind: 'request', id, method, params };
+  }
+  return undefined;
+}
+
+/** Per method: what its schema makes of absent params, when that is a plain `undefined` (safe to share). */
+const absentParamsOk = new Map<string, boolean>();
 
 /** Checks params against the contract's schema for `method`; throws RpcError(-32602) naming each bad field. */
 export function parseParams<M extends MethodName>(
@@ -107,6 +134,16 @@ export function parseParams<M extends MethodName>(
     );
   }
   const schema = methods[method].params as z.ZodType;
+  if (params === undefined) {
+    // Most requests carry no params: the schema's answer to `undefined` never changes, so it is asked once.
+    let ok = absentParamsOk.get(method);
+    if (ok === undefined) {
+      const once = schema.safeParse(undefined);
+      ok = once.success && once.data === undefined;
+      absentParamsOk.set(method, ok);
+    }
+    if (ok) return undefined as z.output<(typeof methods)[M]['params']>;
+  }
   const parsed = schema.safeParse(params);
   if (!parsed.success) {
     throw new RpcError(
@@ -117,9 +154,17 @@ export function parseParams<M extends MethodName>(
   return parsed.data as z.output<(typeof methods)[M]['params']>;
 }
 
+/** Each grant list as a set, made once per list (the lists are the contract's constants). */
+const grantSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 /** Throws RpcError(-32601) unless `method` is in the contract and in `granted`. */
 export function checkMethod(method: string, granted: readonly string[]): MethodName {
-  if (!isMethodName(method) || !granted.includes(method)) {
+  let set = grantSets.get(granted);
+  if (set === undefined) {
+    set = new Set(granted);
+    grantSets.set(granted, set);
+  }
+  if (!isMethodName(method) || !set.has(method)) {
     throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${truncate(method, 80)}.`);
   }
   return method;
@@ -142,13 +187,28 @@ export async function dispatch(
   local?: Partial<Record<MethodName, (parsed: unknown) => unknown>>,
 ): Promise<{ name: MethodName; result: unknown }> {
   const name = checkMethod(method, granted);
+  return { name, result: await call(service, name, params, ctx, local) };
+}
+
+/**
+ * `dispatch` after `checkMethod`, for a transport on its hot path (the broker): the params check, without
+ * wrapping the handler's promise in another. Throws synchronously when the params are refused; returns the
+ * handler's own result (a promise, or a value from `local`).
+ */
+export function call(
+  service: Service,
+  name: MethodName,
+  params: unknown,
+  ctx: CallContext,
+  local?: Partial<Record<MethodName, (parsed: unknown) => unknown>>,
+): unknown {
   const parsed = parseParams(name, params);
   const own = local?.[name];
-  if (own) return { name, result: own(parsed) };
+  if (own) return own(parsed);
   const handler = (service as unknown as Record<string, Handler | undefined>)[name];
   if (typeof handler !== 'function')
     throw new RpcError(RpcErrorCode.MethodNotFound, `Method not found: ${name}.`);
-  return { name, result: await handler.call(service, parsed, ctx) };
+  return handler.call(service, parsed, ctx);
 }
 
 /**
@@ -179,6 +239,42 @@ export function toRpcError(e: unknown): RpcErrorObject {
 
 export function resultResponse(id: RpcId, result: unknown): RpcResponse {
   return { jsonrpc: '2.0', id, result: result === undefined ? null : result };
+}
+
+/** The JSON text of each result that cannot change, or null for a frozen object that could (see below). */
+const fixedJson = new WeakMap<object, string | null>();
+
+/**
+ * A result response as a line: the same text as `JSON.stringify(resultResponse(id, result)) + '\n'`. A result
+ * the Service froze and that holds only plain values (a session's Credentials: the same object for as long as
+ * the token stays the same) is serialized once instead of per request — stringifying the token was the
+ * largest cost of an answer.
+ */
+export function resultLine(id: RpcId, result: unknown): string {
+  if (typeof result === 'object' && result !== null && Object.isFrozen(result)) {
+    let json = fixedJson.get(result);
+    if (json === undefined) {
+      json = isFlatPlain(result) ? JSON.stringify(result) : null;
+      fixedJson.set(result, json);
+    }
+    if (json !== null) return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${json}}\n`;
+  }
+  return JSON.stringify(resultResponse(id, result)) + '\n';
+}
+
+/**
+ * A plain object whose own properties all hold strings, numbers, booleans or null (no getter, which could answer
+ * differently each time, and no nested object, which freezing does not reach): frozen, its JSON cannot change.
+ */
+function isFlatPlain(o: object): boolean {
+  const proto = Object.getPrototypeOf(o) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const d of Object.values(Object.getOwnPropertyDescriptors(o))) {
+    if (!('value' in d)) return false;
+    const v = d.value as unknown;
+    if (v !== null && typeof v !== 'string' && typeof v !== 'boolean' && typeof v !== 'number') return false;
+  }
+  return true;
 }
 
 export function errorResponse(id: RpcId, error: RpcErrorObject): RpcResponse {

@@ -93,6 +93,35 @@ describe('hello', () => {
     expect(await conn.response(2)).toMatchObject({ result: { state: 'signedIn' } });
     conn.close();
   });
+
+  it('answers a pipelined hello before the lines behind it, even when its answer takes longer', async () => {
+    let answerHello!: () => void;
+    const helloDue = new Promise<void>((r) => (answerHello = r));
+    const answered = service.hello.bind(service);
+    service.hello = async (p, ctx) => {
+      await helloDue;
+      return answered(p, ctx);
+    };
+    const b = await start();
+    const conn = await rawConnect(b.path);
+    conn.write(
+      [
+        req(1, 'hello', { protocol: 1, client: { name: 'eager' } }),
+        req(2, 'credentials.get'),
+        req(3, 'nope'),
+        { jsonrpc: '1.0', id: 4, method: 'm' },
+      ]
+        .map((m) => JSON.stringify(m) + '\n')
+        .join(''),
+    );
+    // The credentials are ready long before hello's answer; they still wait behind it.
+    await new Promise((r) => setImmediate(r));
+    answerHello();
+    expect(await conn.next()).toMatchObject({ id: 1, result: { protocol: 1 } });
+    const rest = [await conn.next(), await conn.next(), await conn.next()].map((m) => m.id).sort();
+    expect(rest).toEqual([2, 3, 4]);
+    conn.close();
+  });
 });
 
 describe('requests', () => {

@@ -6,25 +6,26 @@
  * connect. Each connection is independent: requests run concurrently, a failing handler answers with an
  * error, and a misbehaving peer loses only its own connection.
  */
-import { chmod, lstat, mkdir, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, unlink } from 'node:fs/promises';
 import net from 'node:net';
-import { homedir } from 'node:os';
 import { dirname, resolve as resolvePath } from 'node:path';
-import { grants, PROTOCOL_VERSION, RpcErrorCode, type Status } from '../api/contract';
+import { grants, PROTOCOL_VERSION, RpcErrorCode, type MethodName, type Status } from '../api/contract';
 import type { BrokerNotice, CallContext, PeerInfo, Service } from '../api/service';
-import { KeybridgeError, redact } from '../errors';
+import { redact } from '../errors';
 import { isNamedPipe } from '../paths';
 import { isSafeText } from '../text/safe-text';
 import { toolNameProblem } from '../text/tool-name';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
 import { socketPeer, sshPeer, THROUGH_SSH } from './peer';
+import { listen, preparePrivateFolder, removeStaleSocket } from './socket-file';
 import {
-  dispatch,
+  call,
+  checkMethod,
   errorResponse,
   notification,
   parseMessage,
   parseParams,
-  resultResponse,
+  resultLine,
   RpcError,
   toRpcError,
   type RpcId,
@@ -62,6 +63,8 @@ export interface Broker {
    */
   broadcast(method: string, params: unknown, topic?: Topic): number;
 }
+
+const BROKER_METHODS: ReadonlySet<string> = new Set(grants.broker);
 
 /** A peer that stops reading while we keep writing is dropped before it can make us hold unbounded memory. */
 const MAX_BUFFERED_WRITE_BYTES = 8 * 1024 * 1024;
@@ -171,13 +174,14 @@ class Connection {
   private reportedPid: number | undefined;
   /** Set by hello; every later request runs with it. */
   private ctx: CallContext | undefined;
-  /** hello in progress (it may ask the OS whether the peer is SSH): requests pipelined behind it wait. */
-  private greeting: Promise<unknown> | undefined;
   private via: 'ssh' | undefined;
   private sshPeerInfo: PeerInfo | undefined;
+  private helloInFlight = false;
   private readonly acceptedAt = performance.now();
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
+  /** Set until hello's answer is written (hello may ask the OS whether the peer is SSH first). */
+  private greeting: Promise<void> | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   /** Methods this connection answers itself rather than the Service. */
   private readonly own = { subscribe: (p: unknown) => this.subscribe(p as { topics: Topic[] }) };
@@ -271,53 +275,105 @@ class Connection {
     }
   }
 
-  private async handleLine(line: string): Promise<void> {
+  /**
+   * One request: checked and handed to its handler synchronously (so a pipelined `hello` is seen by the next
+   * line), answered when the handler's promise settles — with no async wrapper around it, as each one costs
+   * a promise and a turn of the microtask queue per request.
+   */
+  private handleLine(line: string): void {
+    // A tool reads hello's answer first: lines pipelined behind a hello still running are answered after it.
+    const greeting = this.greeting;
     const msg = parseMessage(line);
     if (msg.kind === 'invalid') {
-      this.send(errorResponse(msg.id, msg.error));
+      const refusal = errorResponse(msg.id, msg.error);
+      if (greeting === undefined) this.send(refusal);
+      else void greeting.then(() => this.send(refusal));
       return;
     }
     const id: RpcId | undefined = msg.kind === 'request' ? msg.id : undefined;
+    let answer: unknown;
     try {
-      // Runs synchronously up to the handler's first await, so a pipelined `hello` is seen by the next line.
-      const result = await this.dispatch(msg.method, msg.params);
-      if (id !== undefined) this.send(resultResponse(id, result));
+      answer = this.call(msg.method, msg.params);
     } catch (e) {
-      const error = toRpcError(e);
-      if (error.code === RpcErrorCode.InternalError) {
-        this.broker.log(`broker: ${msg.method} failed (${this.label()}): ${error.message}`);
+      if (greeting === undefined) {
+        this.fail(id, msg.method, e);
+        return;
       }
-      if (id !== undefined) this.send(errorResponse(id, error));
+      answer = Promise.reject(e);
+    }
+    if (greeting !== undefined) {
+      const own = Promise.resolve(answer);
+      own.catch(() => undefined); // settled below, once hello is answered: not an unhandled rejection
+      answer = greeting.then(() => own);
+    }
+    if (!isThenable(answer)) {
+      this.answer(id, answer);
+      return;
+    }
+    const settled = Promise.resolve(answer).then(
+      (result) => this.answer(id, result),
+      (e: unknown) => this.fail(id, msg.method, e),
+    );
+    if (msg.method === 'hello') {
+      this.greeting = settled;
+      void settled.then(() => {
+        if (this.greeting === settled) this.greeting = undefined;
+      });
     }
   }
 
-  private async dispatch(method: string, params: unknown): Promise<unknown> {
+  private call(method: string, params: unknown): unknown {
     if (method === 'hello') {
-      if (this.greeting || this.client !== undefined) {
+      if (this.helloInFlight || this.client !== undefined) {
         throw new RpcError(RpcErrorCode.InvalidRequest, 'hello was already called on this connection.');
       }
-      const greeting = this.hello(params);
-      // A hello that failed (a wrong protocol) may be sent again.
-      this.greeting = greeting.then(
-        () => undefined,
-        () => {
-          this.greeting = undefined;
-        },
-      );
-      return greeting;
+      return this.hello(params);
     }
-    if (this.ctx === undefined && this.greeting) await this.greeting;
+    // hello may still be asking the OS who the peer is: a request pipelined behind it runs once it is done.
+    if (this.ctx === undefined && this.greeting !== undefined) {
+      return this.greeting.then(() => this.call(method, params));
+    }
     if (this.ctx === undefined) {
       throw new RpcError(
         RpcErrorCode.HelloRequired,
         `Call hello first: the first request on a connection must be hello {protocol: ${PROTOCOL_VERSION}, client: {name}}.`,
       );
     }
-    const { result } = await dispatch(this.broker.service, method, params, this.ctx, grants.broker, this.own);
-    return result;
+    // The grant is a set of contract names: a name in it needs no other check (checkMethod words the refusal).
+    const name = BROKER_METHODS.has(method) ? (method as MethodName) : checkMethod(method, grants.broker);
+    return call(this.broker.service, name, params, this.ctx, this.own);
+  }
+
+  private answer(id: RpcId | undefined, result: unknown): void {
+    if (id === undefined) return;
+    let line: string;
+    try {
+      line = resultLine(id, result);
+    } catch (e) {
+      // A result JSON cannot carry (a cycle, a BigInt): answer with an error instead of throwing.
+      line = encodeLine(errorResponse(id, toRpcError(e)));
+    }
+    this.write(line);
+  }
+
+  private fail(id: RpcId | undefined, method: string, e: unknown): void {
+    const error = toRpcError(e);
+    if (error.code === RpcErrorCode.InternalError) {
+      this.broker.log(`broker: ${method} failed (${this.label()}): ${error.message}`);
+    }
+    if (id !== undefined) this.send(errorResponse(id, error));
   }
 
   private async hello(params: unknown): Promise<unknown> {
+    this.helloInFlight = true;
+    try {
+      return await this.greet(params);
+    } finally {
+      this.helloInFlight = false;
+    }
+  }
+
+  private async greet(params: unknown): Promise<unknown> {
     const p = parseParams('hello', params);
     if (p.protocol !== PROTOCOL_VERSION) {
       throw new RpcError(
@@ -384,8 +440,6 @@ class Connection {
   }
 
   private send(message: unknown): void {
-    const socket = this.socket;
-    if (socket.destroyed || !socket.writable) return;
     let line: string;
     try {
       line = encodeLine(message);
@@ -395,6 +449,12 @@ class Connection {
       if (id === undefined) return;
       line = encodeLine(errorResponse(id, toRpcError(e)));
     }
+    this.write(line);
+  }
+
+  private write(line: string): void {
+    const socket = this.socket;
+    if (socket.destroyed || !socket.writable) return;
     socket.write(line);
     if (socket.writableLength > MAX_BUFFERED_WRITE_BYTES) {
       this.broker.log(`broker: closing connection (${this.label()}): it does not read its responses`);
@@ -407,96 +467,11 @@ class Connection {
   }
 }
 
-/**
- * The socket's folder: created 0700; an existing one we own is tightened to 0700 — unless it is a shared or
- * personal folder (sticky like /tmp, or the home folder) that a KEYBRIDGE_SOCKET override pointed into.
- */
-async function preparePrivateFolder(dir: string, log: (line: string) => void): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const st = await stat(dir);
-  if ((st.mode & 0o077) === 0) return;
-  const uid = process.getuid?.();
-  const ours = uid !== undefined && st.uid === uid;
-  const shared = (st.mode & 0o1000) !== 0 || resolvePath(dir) === resolvePath(homedir());
-  if (ours && !shared) {
-    await chmod(dir, 0o700);
-  } else {
-    log(`broker: ${dir} is readable by others; the socket itself is 0600`);
-  }
-}
-
-/**
- * A socket file left by a host that died is removed — but only after confirming nothing answers on it, so a
- * second host never steals a live host's endpoint.
- */
-async function removeStaleSocket(path: string): Promise<void> {
-  let st;
-  try {
-    st = await lstat(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
-  }
-  if (!st.isSocket()) {
-    throw new KeybridgeError(
-      'config_invalid',
-      `${path} exists and is not a socket; Keybridge will not replace it. Remove it or set KEYBRIDGE_SOCKET to another path.`,
-    );
-  }
-  if (await answers(path)) {
-    throw new KeybridgeError(
-      'host_already_running',
-      `Another Keybridge host is already serving ${path}. Stop it first or set KEYBRIDGE_SOCKET to another path.`,
-    );
-  }
-  await unlink(path);
-}
-
-/** True when something accepts connections on `path` (or when we cannot tell: then we must not remove it). */
-function answers(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(path);
-    const done = (alive: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(alive);
-    };
-    const timer = setTimeout(() => done(true), 1000);
-    socket.once('connect', () => done(true));
-    socket.once('error', (e: NodeJS.ErrnoException) =>
-      done(e.code !== 'ECONNREFUSED' && e.code !== 'ENOENT'),
-    );
-  });
-}
-
-/**
- * Listens with umask 0177 around the (synchronous) bind so the socket is never, even briefly, connectable by
- * others; the chmod after listen covers threads where the umask cannot be changed.
- */
-function listen(server: net.Server, path: string, restrictUmask: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => {
-      server.off('listening', onListening);
-      reject(e);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    let previous: number | undefined;
-    if (restrictUmask) {
-      try {
-        previous = process.umask(0o177);
-      } catch {
-        // Worker threads cannot change the umask.
-      }
-    }
-    try {
-      server.listen(path);
-    } finally {
-      if (previous !== undefined) process.umask(previous);
-    }
-  });
+/** A promise, or anything `await` would treat as one. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

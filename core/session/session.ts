@@ -201,13 +201,19 @@ export class Session implements SessionManager {
       }
     }
     const account = this.account ?? accountFromTokens(tokens);
-    return {
+    // The same frozen answer while the token and account stay the same: no date formatting per request, and
+    // the broker serializes a frozen result once (core/broker/jsonrpc.ts resultLine).
+    const last = issued.get(tokens);
+    if (last?.account === account) return last.credentials;
+    const credentials: Credentials = Object.freeze({
       accessToken: tokens.accessToken,
       tokenType: 'Bearer',
       expiresAt: iso(tokens.expiresAt),
       accountId: account.accountId,
       planType: account.planType,
-    };
+    });
+    issued.set(tokens, { account, credentials });
+    return credentials;
   }
 
   /** Single-flight: every caller during a refresh shares the one grant's outcome. */
@@ -542,6 +548,9 @@ export class Session implements SessionManager {
 function methodOf(a: SignInAttempt): SignInMethod {
   return a.device ? 'device' : 'browser';
 }
+
+/** credentials()'s last answer per token set; it goes when the tokens go (sign-out, refresh). */
+const issued = new WeakMap<StoredSession, { account: AccountInfo; credentials: Credentials }>();
 
 function iso(ms: number): string {
   return new Date(ms).toISOString();

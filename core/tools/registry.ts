@@ -99,7 +99,7 @@ export class ToolRegistry {
   ): void {
     const record = this.records.get(name);
     if (!record) return;
-    if (used) record.lastUsedAt = new Date().toISOString();
+    if (used) record.lastUsedAt = nowIso();
     if (who.pid !== undefined) {
       // A pid the OS told is not replaced by one a tool merely reported.
       if (who.pidVerified || !record.lastPidVerified || record.lastPid !== who.pid) {
@@ -157,4 +157,19 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+let isoMs = NaN;
+let isoText = '';
+/**
+ * `new Date().toISOString()`, formatted once per millisecond: every credentials request notes its "last used"
+ * time, and a busy broker answers many in the same millisecond.
+ */
+function nowIso(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
 }
