@@ -17,6 +17,7 @@ export type Command =
   | 'accounts'
   | 'switch'
   | 'usage'
+  | 'remote'
   | 'help'
   | 'version';
 
@@ -42,10 +43,10 @@ interface Spec {
   rest?: boolean;
 }
 
-const SPECS: Record<Exclude<Command, 'help' | 'version'>, Spec> = {
+const SPECS: Record<Exclude<Command, 'help' | 'version' | 'remote'>, Spec> = {
   status: { flags: { json: false }, positionals: [0, 0] },
   token: { flags: { json: false, 'min-ttl': true, account: true }, positionals: [0, 0] },
-  login: { flags: { 'no-browser': false }, positionals: [0, 0] },
+  login: { flags: { 'no-browser': false, device: false }, positionals: [0, 0] },
   logout: { flags: { account: true, all: false }, positionals: [0, 0] },
   'open-url': { flags: {}, positionals: [1, 1] },
   watch: { flags: {}, positionals: [0, 0] },
@@ -70,6 +71,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
     if (more.length > 0) throw new UsageError(`${first} takes no arguments.`);
     return { command: 'version', flags: {}, positionals: [], rest: [] };
   }
+  // `remote ssh [ssh options] HOST [command]`: everything after it is ssh's (cli/remote-ssh.ts parses it).
+  if (first === 'remote') return { command: 'remote', flags: {}, positionals: [], rest: more };
   if (!(first in SPECS)) {
     throw new UsageError(first.startsWith('-') ? `Unknown option: ${first}` : `Unknown command: ${first}`);
   }
@@ -153,6 +156,7 @@ Commands:
   switch EMAIL|ACCOUNT_ID       Make another signed-in account the active one
   usage [--json] [--account X] [--refresh]
                                 Show each account's 5-hour and weekly usage
+  login --device                Sign in with a code typed on OpenAI's page from any device (no redirect)
   open-url URL                  Finish a sign-in with the redirect URL the browser ended on
   watch                         Print status changes as NDJSON until the host stops
   exec [--env NAME] [--min-ttl S] [--account X] -- CMD...
@@ -162,6 +166,9 @@ Commands:
                                 List the models your plan offers (* marks the selected default)
   codex enable [--replace-existing] | disable | status [--json]
                                 Share this session with Codex CLI ($CODEX_HOME/auth.json, never the refresh token)
+  codex sync                    Keep $CODEX_HOME/auth.json on this machine filled from the broker until stopped
+  remote ssh [ssh options] HOST [command]
+                                SSH to HOST with this Keybridge forwarded there (KEYBRIDGE_SOCKET, keybridge)
   help [COMMAND]                Show this help
   --version                     Show the version
 

@@ -20,6 +20,9 @@ import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args'
 import { openBrowser } from './browser';
 import { accountsCommand, logoutCommand, switchCommand, usageCommand } from './accounts';
 import { codexCommand } from './codex';
+import { codexSync } from './codex-sync';
+import { loginWithDevice } from './login-device';
+import { remoteSsh } from './remote-ssh';
 import { deadlineFor, plainDeadlineMs, WAITING_CALL_MS } from './deadlines';
 import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
@@ -63,6 +66,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
         return await serve(argv.slice(1));
       case 'exec':
         return await execCommand(args, io);
+      case 'remote':
+        return await remoteSsh(args.rest, io);
       default:
         return await withClient(io, (client) => commands[args.command as ClientCommand](client, args, io));
     }
@@ -113,6 +118,7 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
   },
 
   async login(client, args, io) {
+    if (args.flags.device) return loginWithDevice(client, io);
     // The CLI opens the browser itself (or not, with --no-browser), so the host must not open one too.
     const { url } = (await client.call('auth.login', { noBrowser: true })) as { url: string };
     io.err('Open this URL to sign in:\n');
@@ -187,7 +193,8 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
     return list.models.length === 0 && list.error ? EXIT.error : EXIT.ok;
   },
 
-  codex: codexCommand,
+  codex: (client, args, io) =>
+    args.positionals[0] === 'sync' ? codexSync(client, io) : codexCommand(client, args, io),
 
   async watch(client, _args, io) {
     const print = (status: unknown) => io.out(JSON.stringify({ event: 'status', status }) + '\n');

@@ -17,6 +17,10 @@ export type ErrorCode =
   | 'token_exchange_failed'
   | 'discovery_failed'
   | 'invalid_token_response'
+  // device-code sign-in (core/auth/device-code.ts)
+  | 'device_auth_disabled'
+  | 'device_code_expired'
+  | 'device_auth_failed'
   // session
   | 'not_signed_in'
   | 'refresh_failed'

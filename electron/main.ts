@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { app, Menu, session, shell, type Rectangle } from 'electron';
+import { asBrowserSignIn } from '../core/api/bridge';
 import { methods, type Status } from '../core/api/contract';
 import type { CallContext } from '../core/api/service';
 import { loadConfig, type KeybridgeConfig } from '../core/config';
@@ -264,7 +265,7 @@ async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void
       case 'signIn':
         await busy(async () => {
           // The shell opens the browser itself (noBrowser), with the URL the core built for this attempt.
-          const { url } = await service['auth.login']({ noBrowser: true }, CTX);
+          const { url } = asBrowserSignIn(await service['auth.login']({ noBrowser: true }, CTX));
           try {
             await shell.openExternal(url);
           } catch {

@@ -4,7 +4,7 @@
  * never sees `ipcRenderer`. Bundled to CommonJS: a sandboxed preload cannot import modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { Bridge, BridgeCall } from '../core/api/bridge';
+import { asBrowserSignIn, asDeviceSignIn, type Bridge, type BridgeCall } from '../core/api/bridge';
 import { ipcChannels, type EventName, type Status } from '../core/api/protocol';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
@@ -53,10 +53,11 @@ const bridge: Bridge = {
   async login() {
     // Like the browser bridge: the UI's "Sign in" starts the attempt and opens its consent page in the
     // system browser (the main process checks the URL is this attempt's authorization endpoint).
-    const result = await call('auth.login', { noBrowser: true });
+    const result = asBrowserSignIn(await call('auth.login', { noBrowser: true }));
     await openExternal(result.url);
     return result;
   },
+  loginWithCode: async () => asDeviceSignIn(await call('auth.login', { method: 'device' })),
   cancelSignIn: () => call('auth.cancel', undefined),
   openRedirectUrl: (url: string) => call('auth.openUrl', { url: String(url) }),
   logout: (opts?: { account?: string; all?: boolean }) =>

@@ -21,6 +21,19 @@ const signingIn: Status = {
     expiresAt: new Date(Date.now() + 600_000).toISOString(),
   },
 };
+const signingInWithCode: Status = {
+  state: 'signingIn',
+  storage,
+  signIn: {
+    url: 'https://auth.example/codex/device',
+    redirectUri: 'https://auth.example/deviceauth/callback',
+    startedAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 900_000).toISOString(),
+    method: 'device',
+    verificationUrl: 'https://auth.example/codex/device',
+    userCode: 'AB12-CD34',
+  },
+};
 const signedIn: Status = {
   state: 'signedIn',
   storage,
@@ -63,6 +76,12 @@ class FakeBridge implements UiBridge {
     this.step('login');
     this.push(signingIn);
     return { url: signingIn.signIn!.url, redirectUri: signingIn.signIn!.redirectUri };
+  }
+  async loginWithCode() {
+    this.step('loginWithCode');
+    this.push(signingInWithCode);
+    const s = signingInWithCode.signIn!;
+    return { verificationUrl: s.verificationUrl!, userCode: s.userCode!, expiresAt: s.expiresAt };
   }
   async cancelSignIn() {
     this.step('cancel');
@@ -183,6 +202,18 @@ describe('the store', () => {
     expect(bridge.opened).toEqual([signingIn.signIn!.url]);
     await store.getState().cancelSignIn();
     expect(store.getState().status?.state).toBe('signedOut');
+  });
+
+  it('switches a waiting browser sign-in to a sign-in with a code', async () => {
+    const bridge = new FakeBridge();
+    const store = createKbStore(bridge);
+    store.getState().start();
+    await store.getState().signIn();
+    await store.getState().signInWithCode();
+    expect(bridge.calls).toContain('loginWithCode');
+    expect(store.getState().status?.signIn?.method).toBe('device');
+    expect(store.getState().status?.signIn?.userCode).toBe('AB12-CD34');
+    expect(store.getState().pending).toBeNull();
   });
 
   it('shows why a sign-in could not start, and clears it on the next try', async () => {

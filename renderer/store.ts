@@ -12,7 +12,7 @@ import { createAccountSlice, type AccountSlice } from './account-slice';
 import { createToolsSlice, type ToolsSlice } from './tools-slice';
 import { errorInfo, type ConnectionState, type UiBridge } from './bridge/types';
 
-export type PendingAction = 'signIn' | 'cancel' | 'openUrl' | 'signOut';
+export type PendingAction = 'signIn' | 'signInWithCode' | 'cancel' | 'openUrl' | 'signOut';
 
 export interface UiError {
   code: string;
@@ -34,6 +34,8 @@ export interface KbState extends AccountSlice, ToolsSlice {
   start(): () => void;
   refreshStatus(): Promise<void>;
   signIn(): Promise<void>;
+  /** "Sign in with a code" (device sign-in): the page and the code arrive in Status.signIn. */
+  signInWithCode(): Promise<void>;
   cancelSignIn(): Promise<void>;
   openSignInLinkAgain(): Promise<void>;
   togglePaste(open?: boolean): void;
@@ -124,6 +126,11 @@ export function createKbStore(bridge: UiBridge): KbStore {
       signIn: () =>
         run('signIn', async () => {
           await bridge.login();
+        }),
+
+      signInWithCode: () =>
+        run('signInWithCode', async () => {
+          await bridge.loginWithCode();
         }),
 
       cancelSignIn: () =>

@@ -24,6 +24,11 @@ function fakeBridge() {
   const bridge: UiBridge = {
     getStatus: async () => status,
     login: async () => ({ url: 'https://x/authorize', redirectUri: 'http://localhost:1455/auth/callback' }),
+    loginWithCode: async () => ({
+      verificationUrl: 'https://x/codex/device',
+      userCode: 'AB12-CD34',
+      expiresAt: '',
+    }),
     cancelSignIn: async () => ({ cancelled: true }),
     openRedirectUrl: async () => status,
     logout: async () => ({ revoked: true, signedOut: ['acc'] }),

@@ -13,12 +13,30 @@ import type {
   UsageNotice,
 } from './protocol';
 
+/** The two answers of `auth.login`: the browser's authorization URL, or a device sign-in's page and code. */
+export type BrowserSignInResult = Extract<ResultOf<'auth.login'>, { url: string }>;
+export type DeviceSignInResult = Extract<ResultOf<'auth.login'>, { userCode: string }>;
+
+/** `auth.login` without `method: 'device'` always answers the browser's shape; this says so to the compiler. */
+export function asBrowserSignIn(result: ResultOf<'auth.login'>): BrowserSignInResult {
+  if ('url' in result) return result;
+  throw new Error('The host answered a browser sign-in with a device code.');
+}
+
+/** `auth.login {method: 'device'}` answers the device shape. */
+export function asDeviceSignIn(result: ResultOf<'auth.login'>): DeviceSignInResult {
+  if ('userCode' in result) return result;
+  throw new Error('The host did not start a sign-in with a code.');
+}
+
 export type BridgeCall = <M extends RendererMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;
 
 /** The one-method-per-action surface the preload exposes as `window.keybridge`. */
 export interface Bridge {
   getStatus(): Promise<ResultOf<'status.get'>>;
-  login(): Promise<ResultOf<'auth.login'>>;
+  login(): Promise<BrowserSignInResult>;
+  /** "Sign in with a code": a device-code sign-in; the page and code are also in Status.signIn. */
+  loginWithCode(): Promise<DeviceSignInResult>;
   cancelSignIn(): Promise<ResultOf<'auth.cancel'>>;
   openRedirectUrl(url: string): Promise<ResultOf<'auth.openUrl'>>;
   /** Signs out the active account, one account, or all of them. */

@@ -52,11 +52,21 @@ export type StorageInfo = P.StorageInfo;
 export const ErrorInfo = z.object({ code: z.string(), message: z.string() }) satisfies z.ZodType<P.ErrorInfo>;
 export type ErrorInfo = P.ErrorInfo;
 
+/** How a sign-in runs: `browser` (redirect back to Keybridge) or `device` (a code typed on the issuer's page). */
+export const SignInMethod = z.enum(['browser', 'device']) satisfies z.ZodType<P.SignInMethod>;
+export type SignInMethod = P.SignInMethod;
+
 export const SignInInfo = z.object({
+  /** The page to open: the authorization URL, or for `device` the page where the code is typed. */
   url: z.string(),
   redirectUri: z.string(),
   startedAt: z.string(),
   expiresAt: z.string(),
+  /** Absent: `browser`. */
+  method: SignInMethod.optional(),
+  /** `device` only: the page and the code to type there (no secret: it is good for this attempt alone). */
+  verificationUrl: z.string().optional(),
+  userCode: z.string().optional(),
 }) satisfies z.ZodType<P.SignInInfo>;
 export type SignInInfo = P.SignInInfo;
 
@@ -79,6 +89,8 @@ export const Credentials = z.object({
   expiresAt: z.string(),
   accountId: z.string().nullable(),
   planType: z.string().nullable(),
+  /** Only when asked for (`idToken: true`): what Codex CLI's auth.json needs beside the access token. */
+  idToken: z.string().optional(),
 }) satisfies z.ZodType<P.Credentials>;
 export type Credentials = P.Credentials;
 
@@ -184,6 +196,8 @@ export const ToolInfo = z.object({
   pidVerified: z.boolean().optional(),
   executable: z.string().optional(),
   connections: z.number().int(),
+  /** `ssh`: a tool on another machine, reaching the broker through an SSH forward (docs/remote.md). */
+  via: z.enum(['ssh']).optional(),
 }) satisfies z.ZodType<P.ToolInfo>;
 export type ToolInfo = P.ToolInfo;
 
@@ -244,6 +258,8 @@ export const methods = {
       .object({
         minTtlSeconds: z.number().int().min(0).max(86_400).optional(),
         account: AccountRefParam.optional(),
+        /** Also the id_token (`keybridge codex sync` writes it to Codex CLI's auth.json). Never the refresh token. */
+        idToken: z.boolean().optional(),
       })
       .strict()
       .optional(),
@@ -257,11 +273,12 @@ export const methods = {
   },
   'tools.list': { params: Empty, result: z.array(ToolInfo) },
   'tools.decide': {
-    params: z.object({ name: z.string().min(1).max(128), allow: z.boolean() }).strict(),
+    // 128 for the name a tool gives itself, plus the " (through SSH)" Keybridge adds for a remote one.
+    params: z.object({ name: z.string().min(1).max(160), allow: z.boolean() }).strict(),
     result: z.array(ToolInfo),
   },
   'tools.revoke': {
-    params: z.object({ name: z.string().min(1).max(128) }).strict(),
+    params: z.object({ name: z.string().min(1).max(160) }).strict(),
     result: z.array(ToolInfo),
   },
   'codex.status': { params: Empty, result: CodexStatus },
@@ -270,9 +287,20 @@ export const methods = {
     result: CodexStatus,
   },
   'codex.disable': { params: Empty, result: CodexStatus },
+  /**
+   * Starts a sign-in. `browser` (the default) answers the authorization URL; `device` answers the page and
+   * the code the user types there (docs/remote.md "Sign in with a code"). A pending sign-in of the same method
+   * is answered again; one of the other method is replaced.
+   */
   'auth.login': {
-    params: z.object({ noBrowser: z.boolean().optional() }).strict().optional(),
-    result: z.object({ url: z.string(), redirectUri: z.string() }),
+    params: z
+      .object({ noBrowser: z.boolean().optional(), method: SignInMethod.optional() })
+      .strict()
+      .optional(),
+    result: z.union([
+      z.object({ url: z.string(), redirectUri: z.string() }),
+      z.object({ verificationUrl: z.string(), userCode: z.string(), expiresAt: z.string() }),
+    ]),
   },
   'auth.wait': { params: Empty, result: Status },
   'auth.cancel': { params: Empty, result: z.object({ cancelled: z.boolean() }) },

@@ -42,8 +42,11 @@ export function createService(
     'status.get': async () => decorate(session.status()),
     // credentials.get / credentials.invalidate (behind tool approval), tools.*, codex.*, broker notices.
     ...toolMethods,
-    'auth.login': async () => {
-      const info = await session.login();
+    'auth.login': async (params) => {
+      const info = await session.login({ method: params?.method });
+      if (info.method === 'device' && info.verificationUrl && info.userCode) {
+        return { verificationUrl: info.verificationUrl, userCode: info.userCode, expiresAt: info.expiresAt };
+      }
       return { url: info.url, redirectUri: info.redirectUri };
     },
     'auth.wait': async () => decorate(await session.waitForSignIn()),

@@ -46,12 +46,25 @@ export interface ErrorInfo {
   message: string;
 }
 
+/** How a sign-in runs: `browser` (redirect back to Keybridge) or `device` (a code typed on the issuer's page). */
+export type SignInMethod = 'browser' | 'device';
+
 export interface SignInInfo {
+  /** The page to open: the authorization URL, or for `device` the page where the code is typed. */
   url: string;
   redirectUri: string;
   startedAt: string;
   expiresAt: string;
+  /** Absent: `browser`. */
+  method?: SignInMethod | undefined;
+  /** `device` only: the page and the code to type there (no secret: it is good for this attempt alone). */
+  verificationUrl?: string | undefined;
+  userCode?: string | undefined;
 }
+
+/** `auth.login`'s answers: the browser's authorization URL, or a device sign-in's page and code. */
+export type BrowserSignInResult = { url: string; redirectUri: string };
+export type DeviceSignInResult = { verificationUrl: string; userCode: string; expiresAt: string };
 
 export interface Status {
   state: SessionStateName;
@@ -75,6 +88,8 @@ export interface Credentials {
   /** The ChatGPT account id (sent as `ChatGPT-Account-Id`). */
   accountId: string | null;
   planType: string | null;
+  /** Only when asked for (`idToken: true`): what Codex CLI's auth.json needs beside the access token. */
+  idToken?: string | undefined;
 }
 
 /** One model the ChatGPT backend offers this account (`visibility == "list"`), in the contract's shape. */
@@ -198,6 +213,8 @@ export interface ToolInfo {
   executable?: string | undefined;
   /** Broker connections of this tool open now. */
   connections: number;
+  /** `ssh`: a tool on another machine, reaching the broker through an SSH forward (docs/remote.md). */
+  via?: 'ssh' | undefined;
 }
 
 /** Sharing with Codex CLI (docs/design.md "Codex sharing"). */
@@ -267,8 +284,11 @@ export interface HelloResult {
 export interface MethodTypes {
   hello: { params: HelloParams; result: HelloResult };
   'status.get': { params: NoParams; result: Status };
+  /** `idToken`: also the id_token (`keybridge codex sync`). Never the refresh token. */
   'credentials.get': {
-    params: { minTtlSeconds?: number | undefined; account?: string | undefined } | undefined;
+    params:
+      | { minTtlSeconds?: number | undefined; account?: string | undefined; idToken?: boolean | undefined }
+      | undefined;
     result: Credentials;
   };
   /** Refresh only if the token whose hex SHA-256 is given is still current (single-flight). */
@@ -284,9 +304,10 @@ export interface MethodTypes {
   'codex.status': { params: NoParams; result: CodexStatus };
   'codex.enable': { params: { replaceExisting?: boolean | undefined } | undefined; result: CodexStatus };
   'codex.disable': { params: NoParams; result: CodexStatus };
+  /** `method: 'device'` answers the page and the code to type there (docs/remote.md "Sign in with a code"). */
   'auth.login': {
-    params: { noBrowser?: boolean | undefined } | undefined;
-    result: { url: string; redirectUri: string };
+    params: { noBrowser?: boolean | undefined; method?: SignInMethod | undefined } | undefined;
+    result: BrowserSignInResult | DeviceSignInResult;
   };
   'auth.wait': { params: NoParams; result: Status };
   'auth.cancel': { params: NoParams; result: { cancelled: boolean } };

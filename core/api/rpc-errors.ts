@@ -16,6 +16,9 @@ export type GateErrorCode =
   'invalid_request' | 'method_not_allowed' | 'invalid_params' | 'link_not_allowed' | 'open_failed';
 
 const SIGN_IN_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'device_auth_disabled',
+  'device_code_expired',
+  'device_auth_failed',
   'port_in_use',
   'state_mismatch',
   'callback_replayed',

@@ -27,6 +27,8 @@ export interface CallContext {
   peer?: () => Promise<PeerInfo | undefined>;
   /** Broker: the pid the tool reported in hello (unverified). */
   reportedPid?: number;
+  /** Broker: the caller came through SSH (its peer is an OpenSSH process): a tool on another machine. */
+  via?: 'ssh';
 }
 
 /**
@@ -38,6 +40,8 @@ export interface BrokerNotice {
   method: string;
   topic?: 'status' | 'credentials';
   paramsFor(client: { name: string }): unknown;
+  /** True for connections to close after the notice (whatever their topics): a revoked remote is cut off. */
+  closes?(client: { name: string }): boolean;
 }
 
 /** A renderer event other than `status.changed` (which has its own stream). */

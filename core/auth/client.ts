@@ -16,8 +16,10 @@ import {
   requestOptions,
   type Transport,
 } from './http';
+import { startDeviceSignIn } from './device-code';
 import { startLoopbackReceiver, type CallbackOutcome, type LoopbackReceiver } from './loopback-receiver';
-import { AUTHORIZATION_ERROR_MESSAGES, authorizationError, cleanServerText } from './messages';
+import { exchangeCode } from './code-exchange';
+import { authorizationError, cleanServerText } from './messages';
 import { parseRedirectUrl } from './redirect-url';
 import { RetiredStates, constantTimeEqual } from './state';
 import { invalidTokenResponse, refreshHttpError, toTokenSet } from './token-response';
@@ -34,6 +36,8 @@ export interface OAuthClientOptions {
   now?: () => number;
   /** Diagnostic lines; never given a token, code or verifier. */
   log?: (msg: string) => void;
+  /** How long a device sign-in code lasts. Default 15 minutes, as Codex CLI. */
+  deviceCodeTtlMs?: number;
 }
 
 export const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -63,6 +67,8 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
   const getServer = serverResolver(provider, transport);
   const retired = new RetiredStates();
   let pending: Pending | undefined;
+  /** A device-code attempt in progress (it has no redirect: it polls on its own). */
+  let device: SignInAttempt | undefined;
   let generation = 0;
 
   // Public client: no secret, client_id in the body (RFC 6749 §2.3 / §3.2.1; oauth4webapi None()).
@@ -91,8 +97,7 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
   async function beginSignIn(): Promise<SignInAttempt> {
     // Only one attempt at a time: a new one replaces (cancels) the previous one.
     const gen = ++generation;
-    if (pending)
-      await end(pending, cancelled('A new sign-in was started, so the earlier one was cancelled.'));
+    await endCurrent();
     const superseded = () => cancelled('A newer sign-in was started, so this one was cancelled.');
 
     const as = await getServer();
@@ -172,6 +177,38 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
     };
   }
 
+  /** Ends whatever sign-in is in progress: only one at a time, browser or device. */
+  async function endCurrent(): Promise<void> {
+    const why = 'A new sign-in was started, so the earlier one was cancelled.';
+    device?.cancel(why);
+    device = undefined;
+    if (pending) await end(pending, cancelled(why));
+  }
+
+  async function beginDeviceSignIn(): Promise<SignInAttempt> {
+    const gen = ++generation;
+    await endCurrent();
+    const attempt = await startDeviceSignIn({
+      issuer: provider.issuer,
+      clientId: provider.clientId,
+      getServer,
+      transport,
+      now,
+      log,
+      ttlMs: opts.deviceCodeTtlMs,
+    });
+    if (gen !== generation) {
+      attempt.cancel('A newer sign-in was started, so this one was cancelled.');
+      throw cancelled('A newer sign-in was started, so this one was cancelled.');
+    }
+    device = attempt;
+    void attempt.result.then(
+      () => log('Device sign-in completed.'),
+      (e: unknown) => log(`Device sign-in ended: ${asKeybridgeError(e).code}`),
+    );
+    return attempt;
+  }
+
   async function handleRedirectUrl(rawUrl: string): Promise<void> {
     const parsed = parseRedirectUrl(rawUrl);
     if (parsed.kind === 'invalid') throw new KeybridgeError('invalid_redirect_url', parsed.reason);
@@ -244,63 +281,15 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
     }
 
     // RFC 6749 §4.1.3 with the PKCE verifier (RFC 7636 §4.5).
-    let response: Response;
-    try {
-      response = await oauth.authorizationCodeGrantRequest(
-        p.as,
-        client,
-        oauth.None(),
-        validated,
-        p.redirectUri,
-        p.verifier,
-        requestOptions(p.as.token_endpoint, transport),
-      );
-    } catch (e) {
-      if (isNetworkFailure(e)) {
-        throw networkError(
-          'token_exchange_failed',
-          e,
-          hostOf(p.as.token_endpoint),
-          transport.timeoutMs,
-          'Check your connection and start the sign-in again.',
-        );
-      }
-      throw unexpected('token_exchange_failed', e);
-    }
-
-    let body: oauth.TokenEndpointResponse;
-    try {
-      body = await oauth.processAuthorizationCodeResponse(p.as, client, response);
-    } catch (e) {
-      if (e instanceof oauth.ResponseBodyError) {
-        if (Object.hasOwn(AUTHORIZATION_ERROR_MESSAGES, e.error))
-          throw authorizationError(e.error, e.error_description);
-        const desc = e.error_description ? ` — ${cleanServerText(e.error_description)}` : '';
-        throw new KeybridgeError(
-          'token_exchange_failed',
-          `The server refused to finish the sign-in (${cleanServerText(e.error, 60)}${desc}). Start the sign-in again.`,
-          { cause: e },
-        );
-      }
-      if (isNetworkFailure(e)) {
-        throw networkError(
-          'token_exchange_failed',
-          e,
-          hostOf(p.as.token_endpoint),
-          transport.timeoutMs,
-          'Check your connection and start the sign-in again.',
-        );
-      }
-      if (e instanceof oauth.OperationProcessingError && e.code === oauth.RESPONSE_IS_NOT_CONFORM) {
-        throw new KeybridgeError(
-          'token_exchange_failed',
-          `The sign-in server answered with HTTP ${response.status} while finishing the sign-in. Wait a moment, then start the sign-in again.`,
-          { cause: e },
-        );
-      }
-      throw invalidTokenResponse(cleanServerText(e instanceof Error ? e.message : String(e)), false, e);
-    }
-    return toTokenSet(body, now(), true);
+    return exchangeCode({
+      as: p.as,
+      client,
+      validated,
+      redirectUri: p.redirectUri,
+      verifier: p.verifier,
+      transport,
+      now,
+    });
   }
 
   async function refresh(refreshToken: string): Promise<TokenSet> {
@@ -370,7 +359,7 @@ export function createOAuthClient(provider: ProviderConfig, opts: OAuthClientOpt
     }
   }
 
-  return { beginSignIn, handleRedirectUrl, refresh, revoke };
+  return { beginSignIn, beginDeviceSignIn, handleRedirectUrl, refresh, revoke };
 }
 
 function unexpected(code: 'token_exchange_failed' | 'refresh_failed', e: unknown): KeybridgeError {

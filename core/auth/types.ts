@@ -18,12 +18,20 @@ export interface SignInAttempt {
   readonly expiresAt: number;
   /** Resolves with the exchanged tokens, rejects with a KeybridgeError (timeout, cancel, access_denied, …). */
   readonly result: Promise<TokenSet>;
-  cancel(): void;
+  /** Device-code sign-in only: the page to open and the code to type there (not a secret beyond the attempt). */
+  readonly device?: { readonly verificationUrl: string; readonly userCode: string };
+  /** `reason` becomes the message of the attempt's sign_in_cancelled error. */
+  cancel(reason?: string): void;
 }
 
 export interface OAuthClient {
   /** Starts a sign-in: binds the redirect receiver (loopback) and builds the authorization URL. */
   beginSignIn(): Promise<SignInAttempt>;
+  /**
+   * Starts a device-code sign-in (device-code.ts): no redirect, the user types a code on the issuer's page
+   * from any device. Replaces (cancels) any sign-in in progress, as beginSignIn does.
+   */
+  beginDeviceSignIn(): Promise<SignInAttempt>;
   /**
    * Completes the pending attempt from a redirect URL: scheme delivery, `keybridge open-url`, or a URL the
    * user pasted. Resolves when the attempt's result is settled (success or a KeybridgeError thrown here).

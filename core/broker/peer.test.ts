@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { peerPidFromSs, reportedPeer, socketPeer } from './peer';
+import { peerPidFromSs, reportedPeer, socketPeer, sshPeer } from './peer';
 import { tempDir } from '../../test/support/broker-harness';
 
 let tmp: { dir: string; cleanup(): Promise<void> };
@@ -56,6 +56,50 @@ describe('socketPeer', () => {
     expect(await reportedPeer(process.pid)).toMatchObject({ pid: process.pid, verified: false });
     expect(await reportedPeer(undefined)).toBeUndefined();
   });
+});
+
+describe('sshPeer', () => {
+  it.skipIf(process.platform !== 'linux')(
+    'tells a caller whose process is OpenSSH (`ssh -R` forwarding here) from a local one',
+    async (ctx) => {
+      const { execFileSync, spawn } = await import('node:child_process');
+      const { symlink } = await import('node:fs/promises');
+      try {
+        execFileSync('ss', ['-V'], { stdio: 'ignore' });
+      } catch {
+        console.log('skipped: `ss` (iproute2) is not installed, so the OS cannot be asked for the peer');
+        ctx.skip();
+      }
+      const path = join(tmp.dir, 'b.sock');
+      const srv = net.createServer();
+      await new Promise<void>((r) => srv.listen(path, r));
+      // A process named `ssh` (Node started through a link of that name: the kernel names it after the link).
+      const ssh = join(tmp.dir, 'ssh');
+      await symlink(process.execPath, ssh);
+      const accepted = new Promise<net.Socket>((r) => srv.once('connection', r));
+      const child = spawn(
+        ssh,
+        ['-e', `require('net').connect(${JSON.stringify(path)}); setTimeout(() => {}, 30000)`],
+        {
+          stdio: 'ignore',
+        },
+      );
+      try {
+        const remote = await accepted;
+        expect(await sshPeer(remote, performance.now())).toMatchObject({ pid: child.pid, verified: true });
+        // This process is `node`: a local caller.
+        const local = await connectedPair();
+        try {
+          expect(await sshPeer(local.server, performance.now())).toBeUndefined();
+        } finally {
+          local.close();
+        }
+      } finally {
+        child.kill('SIGKILL');
+        srv.close();
+      }
+    },
+  );
 });
 
 describe('peerPidFromSs', () => {

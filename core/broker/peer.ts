@@ -7,7 +7,7 @@
  * `ss` is missing) the pid the tool reported in hello is used and marked unverified.
  */
 import { execFile } from 'node:child_process';
-import { readFile, readlink } from 'node:fs/promises';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import type net from 'node:net';
 import type { PeerInfo } from '../api/service';
 
@@ -27,13 +27,102 @@ export async function reportedPeer(reportedPid: number | undefined): Promise<Pee
   return { pid: reportedPid, verified: false, executable: await executableOf(reportedPid) };
 }
 
-async function linuxPeerPid(socket: net.Socket): Promise<number | undefined> {
+/**
+ * What Keybridge adds to the client name of a caller that reached the broker through SSH: such a caller is a
+ * tool on another machine, approved on its own and never under a local tool's name (docs/remote.md).
+ */
+export const THROUGH_SSH = ' (through SSH)';
+
+/**
+ * OpenSSH processes that hold the other end when a broker connection arrives through SSH: the client `ssh`
+ * forwarding a remote socket here (`ssh -R remote:local`, what `keybridge remote ssh` runs), or the server
+ * `sshd` (`sshd-session` since OpenSSH 9.8) when someone forwards into this machine (`ssh -L`).
+ */
+const SSH_PROCESSES = new Set(['ssh', 'sshd', 'sshd-session']);
+
+/**
+ * The peer of `socket` when it is an OpenSSH process (Linux, through the peer pid), else undefined. Cheap
+ * when no OpenSSH process runs at all (one pass over /proc); the socket lookup (`ss`) runs only otherwise.
+ * `acceptedAt` (performance.now() when the connection was accepted): connections arriving together share
+ * one look at /proc and one `ss` run, any taken after they were accepted, so a burst of tools costs one spawn.
+ */
+export async function sshPeer(socket: net.Socket, acceptedAt: number): Promise<PeerInfo | undefined> {
+  if (process.platform !== 'linux') return undefined;
+  if (!(await sshProcesses.since(acceptedAt))) return undefined;
+  const pid = await linuxPeerPid(socket, acceptedAt).catch(() => undefined);
+  if (pid === undefined) return undefined;
+  const name = await processName(pid);
+  if (name === undefined || !SSH_PROCESSES.has(name)) return undefined;
+  return { pid, verified: true, executable: await executableOf(pid) };
+}
+
+/**
+ * One run of `work` shared by every caller that can use a result begun after `since`. A caller that arrives
+ * while a run it cannot use is in flight joins the one next run, so a burst costs a few runs, not one each.
+ */
+function sharedSince<T>(work: () => Promise<T>): { since(t: number): Promise<T> } {
+  let last: { startedAt: number; result: Promise<T>; settled: boolean } | undefined;
+  let next: Promise<T> | undefined;
+  const start = (): Promise<T> => {
+    const run = { startedAt: performance.now(), result: work(), settled: false };
+    last = run;
+    run.result.then(
+      () => (run.settled = true),
+      () => {
+        run.settled = true;
+        if (last === run) last = undefined;
+      },
+    );
+    return run.result;
+  };
+  return {
+    since(t) {
+      if (last && last.startedAt >= t) return last.result;
+      if (last && !last.settled) {
+        next ??= last.result
+          .catch(() => undefined)
+          .then(() => {
+            next = undefined;
+            return start();
+          });
+        return next;
+      }
+      return start();
+    },
+  };
+}
+
+const sshProcesses = sharedSince(anySshProcess);
+const ssTable = sharedSince(() => run('ss', ['-xpn']));
+
+async function processName(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function anySshProcess(): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return false;
+  }
+  const names = await Promise.all(
+    entries.filter((e) => /^\d+$/.test(e)).map((pid) => processName(Number(pid))),
+  );
+  return names.some((n) => n !== undefined && SSH_PROCESSES.has(n));
+}
+
+async function linuxPeerPid(socket: net.Socket, since = performance.now()): Promise<number | undefined> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
   const link = await readlink(`/proc/self/fd/${fd}`);
   const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
   if (!inode) return undefined;
-  const table = await run('ss', ['-xpn']);
+  const table = await ssTable.since(since);
   return peerPidFromSs(table, inode);
 }
 

@@ -16,7 +16,7 @@ import { isNamedPipe } from '../paths';
 import { isSafeText } from '../text/safe-text';
 import { toolNameProblem } from '../text/tool-name';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
-import { socketPeer } from './peer';
+import { socketPeer, sshPeer, THROUGH_SSH } from './peer';
 import { listen, preparePrivateFolder, removeStaleSocket } from './socket-file';
 import {
   call,
@@ -123,9 +123,13 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   // Per-connection notices: each connection gets its own params (only approved tools get a token).
   const stopNotices = opts.service.onBrokerNotice?.((n: BrokerNotice) => {
     for (const conn of live) {
-      if (!conn.client || (n.topic !== undefined && !conn.topics.has(n.topic))) continue;
-      const params = n.paramsFor(conn.client);
-      if (params !== undefined) conn.notify(n.method, params);
+      if (!conn.client) continue;
+      if (n.topic === undefined || conn.topics.has(n.topic)) {
+        const params = n.paramsFor(conn.client);
+        if (params !== undefined) conn.notify(n.method, params);
+      }
+      // Revoking a tool on another machine cuts it off: its connections close once the notice is written.
+      if (n.closes?.(conn.client)) conn.end();
     }
   });
 
@@ -170,9 +174,13 @@ class Connection {
   private reportedPid: number | undefined;
   /** Set by hello; every later request runs with it. */
   private ctx: CallContext | undefined;
+  private via: 'ssh' | undefined;
+  private sshPeerInfo: PeerInfo | undefined;
+  private helloInFlight = false;
+  private readonly acceptedAt = performance.now();
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
-  /** Set until hello's answer is written. */
+  /** Set until hello's answer is written (hello may ask the OS whether the peer is SSH first). */
   private greeting: Promise<void> | undefined;
   private helloTimer: NodeJS.Timeout | undefined;
   /** Methods this connection answers itself rather than the Service. */
@@ -204,6 +212,12 @@ class Connection {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Closes after what was written has gone out. */
+  end(): void {
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   private helloTimedOut(): void {
@@ -309,7 +323,16 @@ class Connection {
   }
 
   private call(method: string, params: unknown): unknown {
-    if (method === 'hello') return this.hello(params);
+    if (method === 'hello') {
+      if (this.helloInFlight || this.client !== undefined) {
+        throw new RpcError(RpcErrorCode.InvalidRequest, 'hello was already called on this connection.');
+      }
+      return this.hello(params);
+    }
+    // hello may still be asking the OS who the peer is: a request pipelined behind it runs once it is done.
+    if (this.ctx === undefined && this.greeting !== undefined) {
+      return this.greeting.then(() => this.call(method, params));
+    }
     if (this.ctx === undefined) {
       throw new RpcError(
         RpcErrorCode.HelloRequired,
@@ -341,11 +364,17 @@ class Connection {
     if (id !== undefined) this.send(errorResponse(id, error));
   }
 
-  private hello(params: unknown): unknown {
-    const p = parseParams('hello', params);
-    if (this.client !== undefined) {
-      throw new RpcError(RpcErrorCode.InvalidRequest, 'hello was already called on this connection.');
+  private async hello(params: unknown): Promise<unknown> {
+    this.helloInFlight = true;
+    try {
+      return await this.greet(params);
+    } finally {
+      this.helloInFlight = false;
     }
+  }
+
+  private async greet(params: unknown): Promise<unknown> {
+    const p = parseParams('hello', params);
     if (p.protocol !== PROTOCOL_VERSION) {
       throw new RpcError(
         RpcErrorCode.InvalidRequest,
@@ -363,11 +392,23 @@ class Connection {
         'Invalid params: client.version may hold printable characters only.',
       );
     }
+    // The hello arrived: asking the OS about the peer below must not count against its deadline.
     clearTimeout(this.helloTimer);
-    this.client =
-      p.client.version === undefined
-        ? { name: p.client.name }
-        : { name: p.client.name, version: p.client.version };
+    // A caller through SSH is a tool on another machine: it gets its own name, so it is approved on its own
+    // and never rides on a local tool's approval (docs/remote.md).
+    const ssh = await sshPeer(this.socket, this.acceptedAt);
+    let name = p.client.name;
+    if (ssh) {
+      this.via = 'ssh';
+      this.sshPeerInfo = ssh;
+      name = `${name}${THROUGH_SSH}`;
+    } else if (name.endsWith(THROUGH_SSH)) {
+      throw new RpcError(
+        RpcErrorCode.InvalidParams,
+        `Invalid params: client names ending in "${THROUGH_SSH.trim()}" are given by Keybridge to callers that come through SSH.`,
+      );
+    }
+    this.client = p.client.version === undefined ? { name } : { name, version: p.client.version };
     this.reportedPid = p.client.pid;
     // Who the caller is does not change after hello: one context serves every later request.
     this.ctx = this.context();
@@ -390,7 +431,11 @@ class Connection {
       transport: 'broker',
       client: this.client,
       reportedPid: this.reportedPid,
-      peer: () => (this.peerLookup ??= socketPeer(this.socket, this.reportedPid)),
+      ...(this.via ? { via: this.via } : {}),
+      peer: () =>
+        (this.peerLookup ??= this.sshPeerInfo
+          ? Promise.resolve(this.sshPeerInfo)
+          : socketPeer(this.socket, this.reportedPid)),
     };
   }
 

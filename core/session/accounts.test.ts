@@ -41,6 +41,10 @@ class People implements OAuthClient {
     };
   }
 
+  beginDeviceSignIn(): Promise<SignInAttempt> {
+    return this.beginSignIn();
+  }
+
   async beginSignIn(): Promise<SignInAttempt> {
     const result = new Promise<TokenSet>((resolve, reject) => (this.signIn = { resolve, reject }));
     return {

@@ -58,6 +58,10 @@ class ScriptedClient implements OAuthClient {
     };
   }
 
+  beginDeviceSignIn(): Promise<SignInAttempt> {
+    return this.beginSignIn();
+  }
+
   completeSignIn(): void {
     this.resolveAttempt?.(this.tokens());
   }

@@ -10,7 +10,7 @@
  *   changed and emits the status once.
  * - The vault holds every account and the active one, written whole and atomically (core/vault).
  */
-import type { Credentials, ErrorInfo, SignInInfo, Status, StorageInfo } from '../api/contract';
+import type { Credentials, ErrorInfo, SignInInfo, SignInMethod, Status, StorageInfo } from '../api/contract';
 import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
 import { accountKeyOf } from '../vault/contents';
@@ -19,7 +19,7 @@ import { AccountSession, type CredentialsReason } from './account-session';
 import { resolveAccount, type AccountRef } from './resolve';
 import type { AccountEntry, CredentialsListener, SessionCredentials } from './credentials';
 import { mostRecentlyUsed, vaultContentsOf, type PendingTokens } from './roster';
-import { entryOf, signInInfo, statusOf } from './status';
+import { entryOf, methodOf, signInInfo, statusOf } from './status';
 import type { SessionManager } from './types';
 
 export type { CredentialsReason } from './account-session';
@@ -185,15 +185,20 @@ export class Session implements SessionManager {
 
   // ---- sign-in ----
 
-  async login(): Promise<SignInInfo> {
+  async login(opts: { method?: SignInMethod } = {}): Promise<SignInInfo> {
+    const method = opts.method ?? 'browser';
     // A vault that could not be read (moved aside, or sealed by a cipher not available now): signing in
     // starts afresh; the next write puts the old file aside rather than overwrite it (core/vault).
     if (this.state.kind === 'error') this.state = { kind: 'running', signIn: null, lastError: null };
     const s = this.running();
-    if (s.signIn) return signInInfo(s.signIn.attempt);
+    // The same kind of sign-in already waits: answer it again. Another kind replaces it (the OAuth client
+    // cancels the earlier attempt when it starts the new one).
+    if (s.signIn && methodOf(s.signIn.attempt) === method) return signInInfo(s.signIn.attempt);
     let attempt: SignInAttempt;
     try {
-      attempt = await this.auth.beginSignIn();
+      // Either way the tokens come back through the same path below (completeSignIn), so a device sign-in
+      // is stored, announced and counted like any other.
+      attempt = await (method === 'device' ? this.auth.beginDeviceSignIn() : this.auth.beginSignIn());
     } catch (e) {
       const err = asKeybridgeError(e);
       this.update({ ...this.running(), lastError: err.toJSON() });

@@ -2,7 +2,7 @@
  * The session rendered for the transports: the Status of the active account (with how many others there are)
  * and each account's entry in the list. Pure functions of the state, so `status()` stays one exhaustive switch.
  */
-import type { AccountInfo, ErrorInfo, SignInInfo, Status, StorageInfo } from '../api/contract';
+import type { AccountInfo, ErrorInfo, SignInInfo, SignInMethod, Status, StorageInfo } from '../api/contract';
 import type { SignInAttempt } from '../auth/types';
 import type { AccountSession, AccountState } from './account-session';
 import type { AccountEntry } from './credentials';
@@ -69,12 +69,23 @@ export function entryOf(a: AccountSession, active: boolean): AccountEntry {
 }
 
 export function signInInfo(a: SignInAttempt): SignInInfo {
-  return {
+  const info: SignInInfo = {
     url: a.url,
     redirectUri: a.redirectUri,
     startedAt: iso(a.startedAt),
     expiresAt: iso(a.expiresAt),
   };
+  // The device_auth_id stays in the OAuth client: only the page and the code the user types go out.
+  if (a.device) {
+    info.method = 'device';
+    info.verificationUrl = a.device.verificationUrl;
+    info.userCode = a.device.userCode;
+  }
+  return info;
+}
+
+export function methodOf(a: SignInAttempt): SignInMethod {
+  return a.device ? 'device' : 'browser';
 }
 
 export function iso(ms: number): string {

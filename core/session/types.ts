@@ -1,4 +1,4 @@
-import type { Credentials, SignInInfo, Status } from '../api/contract';
+import type { Credentials, SignInInfo, SignInMethod, Status } from '../api/contract';
 import type { AccountRef } from './resolve';
 
 /** The session as the host sees it. One instance per data folder; the only refresher, of every account. */
@@ -12,8 +12,11 @@ export interface SessionManager {
    * (single-flight per account) when fewer than `minTtlSeconds` remain. Throws KeybridgeError.
    */
   credentials(minTtlSeconds?: number, account?: AccountRef): Promise<Credentials>;
-  /** Starts (or returns the already pending) sign-in; signing in while signed in adds an account. */
-  login(): Promise<SignInInfo>;
+  /**
+   * Starts (or returns the already pending) sign-in; signing in while signed in adds an account. `device`: a
+   * code typed on the issuer's page.
+   */
+  login(opts?: { method?: SignInMethod }): Promise<SignInInfo>;
   /** Resolves when the pending sign-in ends in signedIn; throws its KeybridgeError otherwise. */
   waitForSignIn(): Promise<Status>;
   cancelSignIn(): boolean;

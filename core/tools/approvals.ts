@@ -17,6 +17,7 @@
 import type { ToolInfo } from '../api/contract';
 import type { PeerInfo } from '../api/service';
 import { KeybridgeError } from '../errors';
+import { THROUGH_SSH } from '../broker/peer';
 import { safeText } from '../text/safe-text';
 import { toolNameProblem } from '../text/tool-name';
 import type { ToolRegistry } from './registry';
@@ -181,6 +182,8 @@ export class ApprovalGate {
         ...(pid !== undefined ? { pid, pidVerified: pidVerified ?? false } : {}),
         ...(executable !== undefined ? { executable } : {}),
         connections: this.connections.get(name) ?? 0,
+        // Only the broker gives a name this ending (core/broker/peer.ts): a local tool cannot claim it.
+        ...(isThroughSsh(name) ? { via: 'ssh' as const } : {}),
       });
     }
     return tools.sort(
@@ -280,9 +283,15 @@ export class ApprovalGate {
   }
 }
 
+/** A tool on another machine, reaching the broker through SSH (its name was given by the broker). */
+export function isThroughSsh(name: string): boolean {
+  return name.endsWith(THROUGH_SSH);
+}
+
 /** Refuses a name no tool may have (-32602), without repeating it. */
 function checkName(name: string): void {
-  const problem = toolNameProblem(name);
+  // A remote tool's name is its own plus the suffix the broker added: the tool's part is what is checked.
+  const problem = toolNameProblem(isThroughSsh(name) ? name.slice(0, -THROUGH_SSH.length) : name);
   if (problem) throw new KeybridgeError('invalid_params', `Invalid tool name: ${problem}.`);
 }
 

@@ -26,7 +26,7 @@ import type {
   CredentialsScope,
   SessionCredentials,
 } from '../session/session';
-import type { ApprovalChange, ApprovalGate } from './approvals';
+import { isThroughSsh, type ApprovalChange, type ApprovalGate } from './approvals';
 
 /** The session as the tools need it (core/session's Session fits). */
 export interface ToolsSession {
@@ -209,7 +209,13 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
         else if (change.by === 'user') afterPendingAnswers(() => notice(accessNotice('denied', only)));
         break;
       case 'revoked':
-        afterPendingAnswers(() => notice(accessNotice('revoked', only)));
+        // A tool on another machine is cut off at once: its connections close after the notice.
+        afterPendingAnswers(() =>
+          notice({
+            ...accessNotice('revoked', only),
+            ...(isThroughSsh(change.name) ? { closes: (client) => only.has(client.name) } : {}),
+          }),
+        );
         break;
       case 'timedOut':
         break;
@@ -279,6 +285,12 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       const creds = await session.credentials(params?.minTtlSeconds, account);
       stillServed(name, ctx, account);
       pin(name, account);
+      if (params?.idToken) {
+        // The id_token of the same grant as the access token just handed out (a refresh replaces both).
+        const current = session.currentCredentials(account);
+        if (current?.idToken && current.accessToken === creds.accessToken)
+          return { ...creds, idToken: current.idToken };
+      }
       return creds;
     },
 

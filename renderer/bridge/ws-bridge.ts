@@ -3,7 +3,7 @@
  * same shapes as the broker. The first connection presents the one-time token from the printed link; the
  * host answers with an HttpOnly session cookie, which every later (re)connection uses instead.
  */
-import type { Bridge } from '../../core/api/bridge';
+import { asBrowserSignIn, asDeviceSignIn, type Bridge } from '../../core/api/bridge';
 import type { RendererMethod } from '../../core/api/protocol';
 import type {
   AccountList,
@@ -251,10 +251,11 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     getStatus: () => call('status.get'),
     async login() {
       // The page opens the consent page itself, in this browser, so the host does not open another one.
-      const result = await call('auth.login', { noBrowser: true });
+      const result = asBrowserSignIn(await call('auth.login', { noBrowser: true }));
       await openExternal(result.url);
       return result;
     },
+    loginWithCode: async () => asDeviceSignIn(await call('auth.login', { method: 'device' })),
     cancelSignIn: () => call('auth.cancel'),
     openRedirectUrl: (url: string) => call('auth.openUrl', { url }),
     logout: (opts?: { account?: string; all?: boolean }) => call('auth.logout', logoutParams(opts)),

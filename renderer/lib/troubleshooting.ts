@@ -64,6 +64,16 @@ const MAP: Record<ErrorCode, Entry> = {
     headline: 'No sign-in is waiting',
     nextStep: 'Start a new sign-in, then paste the redirect URL from that one.',
   },
+  device_auth_disabled: {
+    headline: 'Sign-in with a code is turned off',
+    nextStep:
+      'In ChatGPT, open Settings → Security and turn on “device code authorization for Codex” (in a workspace, an admin may have to), or use “Sign in with OpenAI”.',
+  },
+  device_code_expired: {
+    headline: 'The sign-in code expired',
+    nextStep: 'Select “Sign in with a code” for a new one, and enter it within 15 minutes.',
+  },
+  device_auth_failed: { headline: 'The sign-in with a code did not finish', nextStep: RETRY_SIGN_IN },
   oauth_error: { headline: 'OpenAI could not complete the sign-in', nextStep: RETRY_SIGN_IN },
   token_exchange_failed: {
     headline: 'OpenAI could not complete the sign-in',

@@ -38,6 +38,12 @@ function Prompt({ tool, more }: { tool: ToolInfo; more: number }) {
         {callerLine(tool)}
         {left !== null && left > 0 && <> · waits {formatCountdown(left)} for your answer</>}
       </p>
+      {tool.via === 'ssh' && (
+        <p className="approval-note">
+          <strong>Through SSH:</strong> a tool on another machine, reaching Keybridge through a forwarded SSH
+          connection. Anyone who is root on that machine can use it while the connection is open.
+        </p>
+      )}
       <p className="approval-note">
         It gets short-lived access tokens (never your refresh token) until you revoke it under Connected
         tools.

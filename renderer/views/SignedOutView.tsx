@@ -1,5 +1,6 @@
 import type { Status } from '../../core/api/contract';
 import { Problem } from '../components/Problem';
+import { SignInWithCodeButton } from './DeviceCodeView';
 import { SignInButton } from './SignInButton';
 
 export function SignedOutView({ status }: { status: Status }) {
@@ -15,8 +16,12 @@ export function SignedOutView({ status }: { status: Status }) {
       {status.lastError && <Problem error={status.lastError} />}
       <div className="actions">
         <SignInButton />
+        <SignInWithCodeButton />
       </div>
-      <p className="fine">Opens OpenAI in your browser. Keybridge never sees your password.</p>
+      <p className="fine">
+        Opens OpenAI in your browser. Keybridge never sees your password. On a machine the browser cannot
+        return to (over SSH, in a container), sign in with a code instead.
+      </p>
     </section>
   );
 }

@@ -6,6 +6,7 @@ import { ExternalIcon, Spinner } from '../components/icons';
 import { Problem } from '../components/Problem';
 import { formatCountdown } from '../lib/time';
 import { useKb } from '../store';
+import { DeviceCodeView, SignInWithCodeButton } from './DeviceCodeView';
 
 export function SigningInView({ status }: { status: Status }) {
   const signIn = status.signIn;
@@ -17,6 +18,7 @@ export function SigningInView({ status }: { status: Status }) {
   const pasteOpen = useKb((s) => s.pasteOpen);
   const togglePaste = useKb((s) => s.togglePaste);
   const busy = pending !== null || !connected;
+  if (signIn?.method === 'device') return <DeviceCodeView signIn={signIn} />;
 
   return (
     <section className="view" aria-labelledby="view-title">
@@ -56,6 +58,7 @@ export function SigningInView({ status }: { status: Status }) {
       {pasteOpen && <PasteForm redirectUri={signIn?.redirectUri} />}
 
       <div className="actions">
+        <SignInWithCodeButton className="btn btn-secondary btn-block" />
         <button
           type="button"
           className="btn btn-ghost btn-block"

@@ -53,6 +53,7 @@ function ToolRow({ tool }: { tool: ToolInfo }) {
         <span className={allowed ? 'tool-state tool-allowed' : 'tool-state tool-denied'}>
           {allowed ? (tool.decidedBy === 'policy' ? 'Allowed (all tools)' : 'Allowed') : 'Denied'}
         </span>
+        {tool.via === 'ssh' && <span className="tool-live">through SSH</span>}
         {tool.connections > 0 && <span className="tool-live">connected</span>}
       </div>
       <div className="tool-meta">

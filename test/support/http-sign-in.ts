@@ -59,7 +59,9 @@ export async function signInOverHttp(
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();
       const next = new URL(res.headers.get('location')!, url).href;
-      if (!next.startsWith(issuerOrigin)) return deliver(opts.rewriteRedirect?.(next) ?? next, signal);
+      // The device page's flow ends at the server's own /deviceauth/callback (test/support/oidc-device.ts).
+      if (!next.startsWith(issuerOrigin) || new URL(next).pathname === '/deviceauth/callback')
+        return deliver(opts.rewriteRedirect?.(next) ?? next, signal);
       url = next;
       continue;
     }
@@ -76,6 +78,30 @@ export async function signInOverHttp(
     form = prompt === 'login' ? { prompt, login, password: 'any password' } : { prompt };
   }
   throw new Error('signInOverHttp: too many redirects');
+}
+
+/**
+ * Plays the person at the device page: types `userCode` at `verificationUrl` and signs in there as `login`.
+ * Resolves when the server has the code for the device (its /deviceauth/callback answered).
+ */
+export async function enterDeviceCode(
+  verificationUrl: string,
+  userCode: string,
+  login: string,
+  opts: { timeoutMs?: number } = {},
+): Promise<HttpSignInResult> {
+  const res = await fetch(verificationUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ user_code: userCode }).toString(),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+  });
+  await res.body?.cancel();
+  const location = res.headers.get('location');
+  if (res.status !== 303 || !location)
+    throw new Error(`enterDeviceCode: the page answered HTTP ${res.status}`);
+  return signInOverHttp(new URL(location, verificationUrl).href, login, opts);
 }
 
 async function deliver(redirect: string, signal: AbortSignal): Promise<HttpSignInResult> {

@@ -18,6 +18,7 @@
  * - Refresh tokens are always issued and rotate on every use; replaying a used one answers `invalid_grant`
  *   and revokes the whole grant (like OpenAI's `refresh_token_reused`).
  * - `setTokenEndpointFault` makes POST /oauth/token fail on purpose (status, reset, hang) until cleared.
+ * - Device-code sign-in as Codex CLI speaks it (test/support/oidc-device.ts): `opts.device`, `device.setEnabled`.
  * - `setOffline(true)` stops listening (connections are refused, like a server that is down or a machine
  *   that is offline) and `setOffline(false)` listens again on the same port, with every grant intact.
  */
@@ -25,6 +26,12 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { OPENAI_DEFAULTS } from '../../core/config';
+import {
+  deviceAuth,
+  DEVICE_CALLBACK_PATH,
+  type DeviceAuthOptions,
+  type DeviceAuthServer,
+} from './oidc-device';
 
 export interface OidcAccount {
   /** `chatgpt_plan_type`; default: the PLAN of a `name+PLAN@…` login, else 'plus'. */
@@ -44,6 +51,8 @@ export interface OidcServerOptions {
   accounts?: Record<string, OidcAccount>;
   /** Default: OpenAI's Codex client id, so a Keybridge configured with only KEYBRIDGE_ISSUER works. */
   clientId?: string;
+  /** The device-code endpoints and the page where the code is typed (oidc-device.ts). */
+  device?: DeviceAuthOptions;
 }
 
 /** What POST /oauth/token does instead of answering normally. */
@@ -84,6 +93,8 @@ export interface OidcServer {
    */
   issued: IssuedSecrets;
   setTokenEndpointFault(fault: TokenEndpointFault): void;
+  /** Device-code sign-in: switch it off (404) or on, and see when the device polled. */
+  device: Pick<DeviceAuthServer, 'setEnabled' | 'stats'>;
   /** true: stop listening and cut open connections; false: listen again on the same port. */
   setOffline(offline: boolean): Promise<void>;
   /** Adds or changes an account (e.g. a plan change seen on the next refresh). */
@@ -207,6 +218,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
       }
     }
     recordIssued(req, res, issued);
+    if (device.handle(req, res)) return;
     handler(req, res);
   });
   server.on('connection', (s) => {
@@ -218,6 +230,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const device: DeviceAuthServer = deviceAuth(issuer, clientId, SCOPE, opts.device);
 
   // Short-lived keys, made for this server only.
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -241,6 +254,8 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
           'http://localhost/auth/callback',
           'http://127.0.0.1/auth/callback',
           OPENAI_DEFAULTS.schemeRedirect,
+          // Where the device page's authorization flow returns (oidc-device.ts).
+          `${issuer}${DEVICE_CALLBACK_PATH}`,
         ],
       },
     ],
@@ -344,6 +359,7 @@ export async function startOidcServer(opts: OidcServerOptions = {}): Promise<Oid
     setTokenEndpointFault(f) {
       fault = f;
     },
+    device,
     async setOffline(offline) {
       if (offline === !server.listening) return;
       if (offline) {
