@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { EventName, Status } from '../core/api/contract';
-import { ipcChannels, type Bridge, type BridgeCall } from '../core/api/bridge';
+import { ipcChannels, logoutParams, type Bridge, type BridgeCall } from '../core/api/bridge';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
 /**
@@ -59,7 +59,14 @@ const bridge: Bridge = {
   },
   cancelSignIn: () => call('auth.cancel', undefined),
   openRedirectUrl: (url: string) => call('auth.openUrl', { url: String(url) }),
-  logout: () => call('auth.logout', undefined),
+  logout: (opts?: { account?: string; all?: boolean }) => call('auth.logout', logoutParams(opts)),
+  listAccounts: () => call('accounts.list', undefined),
+  switchAccount: (account: string, opts?: { pin?: boolean }) =>
+    call('accounts.switch', opts?.pin === true ? { account: String(account), pin: true } : { account: String(account) }),
+  setAutoSwitch: (enabled: boolean) => call('accounts.setAutoSwitch', { enabled: enabled === true }),
+  setPinned: (pinned: boolean) => call('accounts.setPinned', { pinned: pinned === true }),
+  onAccounts: (listener) => onEvent('accounts.changed', listener),
+  onUsageNotice: (listener) => onEvent('usage.notice', listener),
   listModels: (opts?: { refresh?: boolean }) =>
     call('models.list', opts?.refresh ? { refresh: true } : undefined),
   selectModel: (slug: string) => call('models.select', { slug: String(slug) }),

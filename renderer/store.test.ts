@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../core/api/contract';
-import { sampleModelList, sampleUsage } from '../test/support/account-fixtures';
+import { sampleAccountList, sampleModelList, sampleUsage } from '../test/support/account-fixtures';
 import { sampleCodexStatus } from '../test/support/tool-fixtures';
 import { BridgeError, type ConnectionState, type UiBridge } from './bridge/types';
 import { createKbStore } from './store';
@@ -77,7 +77,26 @@ class FakeBridge implements UiBridge {
   async logout() {
     this.step('logout');
     this.push(signedOut);
-    return { revoked: true };
+    return { revoked: true, signedOut: ['acc-1'] };
+  }
+  // Several accounts: renderer/accounts-slice.test.ts covers them against the fake Service; here they answer.
+  async listAccounts() {
+    return sampleAccountList();
+  }
+  async switchAccount() {
+    return sampleAccountList();
+  }
+  async setAutoSwitch() {
+    return sampleAccountList();
+  }
+  async setPinned() {
+    return sampleAccountList();
+  }
+  onAccounts() {
+    return () => {};
+  }
+  onUsageNotice() {
+    return () => {};
   }
   async listModels(opts?: { refresh?: boolean }) {
     this.step(opts?.refresh ? 'listModels:refresh' : 'listModels');

@@ -2,7 +2,16 @@
  * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
-import type { CodexStatus, MethodName, ParamsOf, ResultOf, Status, ToolInfo } from './contract';
+import type {
+  AccountList,
+  CodexStatus,
+  MethodName,
+  ParamsOf,
+  ResultOf,
+  Status,
+  ToolInfo,
+  UsageNotice,
+} from './contract';
 
 /**
  * The renderer's methods (IPC and WebSocket): account facts and actions, never a token. Declared here, free
@@ -23,6 +32,10 @@ export const rendererMethods = [
   'codex.status',
   'codex.enable',
   'codex.disable',
+  'accounts.list',
+  'accounts.switch',
+  'accounts.setAutoSwitch',
+  'accounts.setPinned',
 ] as const satisfies readonly MethodName[];
 export type RendererMethod = (typeof rendererMethods)[number];
 
@@ -34,7 +47,8 @@ export interface Bridge {
   login(): Promise<ResultOf<'auth.login'>>;
   cancelSignIn(): Promise<ResultOf<'auth.cancel'>>;
   openRedirectUrl(url: string): Promise<ResultOf<'auth.openUrl'>>;
-  logout(): Promise<ResultOf<'auth.logout'>>;
+  /** Signs out the active account, or one `account` (email or id), or `all`. */
+  logout(opts?: { account?: string; all?: boolean }): Promise<ResultOf<'auth.logout'>>;
   /** The account's models and the selected one; `refresh` asks the server now instead of the hourly cache. */
   listModels(opts?: { refresh?: boolean }): Promise<ResultOf<'models.list'>>;
   selectModel(slug: string): Promise<ResultOf<'models.select'>>;
@@ -52,6 +66,14 @@ export interface Bridge {
   enableCodex(opts?: { replaceExisting?: boolean }): Promise<ResultOf<'codex.enable'>>;
   disableCodex(): Promise<ResultOf<'codex.disable'>>;
   onCodex(listener: (status: CodexStatus) => void): () => void;
+  /** Several accounts: the list, switching (optionally pinning), auto-switch and the pin. */
+  listAccounts(): Promise<ResultOf<'accounts.list'>>;
+  switchAccount(account: string, opts?: { pin?: boolean }): Promise<ResultOf<'accounts.switch'>>;
+  setAutoSwitch(enabled: boolean): Promise<ResultOf<'accounts.setAutoSwitch'>>;
+  setPinned(pinned: boolean): Promise<ResultOf<'accounts.setPinned'>>;
+  onAccounts(listener: (list: AccountList) => void): () => void;
+  /** Usage the user should notice: 80/95 %, a reset, a switch, every account limited. */
+  onUsageNotice(listener: (notice: UsageNotice) => void): () => void;
 }
 
 /** IPC channel names, one per method plus the event, declared once. */
@@ -59,10 +81,20 @@ export const ipcChannels = {
   invoke: 'keybridge:invoke',
   status: 'keybridge:status',
   openExternal: 'keybridge:open-external',
-  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`). */
+  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`, `accounts.changed`, `usage.notice`). */
   event: 'keybridge:event',
 } as const;
 
 export function isRendererMethod(m: string): m is RendererMethod & MethodName {
   return (rendererMethods as readonly string[]).includes(m);
+}
+
+/**
+ * `auth.logout`'s params from the Bridge's options, as plain values (the page may pass anything): `all`
+ * wins over `account`; neither signs out the active account.
+ */
+export function logoutParams(opts?: { account?: string; all?: boolean }): ParamsOf<'auth.logout'> {
+  if (opts?.all === true) return { all: true };
+  if (typeof opts?.account === 'string') return { account: opts.account };
+  return undefined;
 }

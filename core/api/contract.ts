@@ -56,6 +56,8 @@ export const Status = z.object({
   storage: StorageInfo,
   signIn: SignInInfo.optional(),
   lastError: ErrorInfo.optional(),
+  /** How many signed-in accounts there are besides the active one (`account`). */
+  otherAccounts: z.number().int().min(0).optional(),
 });
 export type Status = z.infer<typeof Status>;
 
@@ -121,6 +123,61 @@ export const Usage = z.object({
 });
 export type Usage = z.infer<typeof Usage>;
 
+/** A usage window named by its length: 18000 s is `5h`, 604800 s is `weekly`. */
+export const UsageWindowName = z.enum(['5h', 'weekly']);
+export type UsageWindowName = z.infer<typeof UsageWindowName>;
+
+/**
+ * One account's usage in the accounts list: only the windows the server reports (an account with only a
+ * weekly window has one window, `weekly`), and whether a limit is reached.
+ */
+export const AccountUsage = z.object({
+  limitReached: z.boolean(),
+  windows: z.array(
+    z.object({ name: UsageWindowName, usedPercent: z.number(), resetsAt: z.string().optional() }),
+  ),
+  fetchedAt: z.string().nullable(),
+});
+export type AccountUsage = z.infer<typeof AccountUsage>;
+
+/** One signed-in (or "sign in again") account the vault holds. Never a token. */
+export const AccountSummary = z.object({
+  accountId: z.string(),
+  email: z.string().nullable(),
+  planType: z.string().nullable(),
+  active: z.boolean(),
+  state: SessionStateName,
+  lastUsedAt: z.string().optional(),
+  lastError: ErrorInfo.optional(),
+  usage: AccountUsage.optional(),
+});
+export type AccountSummary = z.infer<typeof AccountSummary>;
+
+/** `accounts.list` and the `accounts.changed` event: every account, which one is active, and the switches. */
+export const AccountList = z.object({
+  accounts: z.array(AccountSummary),
+  activeAccountId: z.string().nullable(),
+  autoSwitch: z.boolean(),
+  /** The user pinned the active account: auto-switch leaves it alone. */
+  pinned: z.boolean(),
+});
+export type AccountList = z.infer<typeof AccountList>;
+
+/** Renderer event `usage.notice`: something about usage the user should notice (80/95 %, reset, switched). */
+export const UsageNotice = z.object({
+  kind: z.enum(['threshold', 'reset', 'switched', 'allLimited']),
+  accountId: z.string(),
+  email: z.string().nullable(),
+  window: UsageWindowName.optional(),
+  percent: z.number().optional(),
+  resetsAt: z.string().optional(),
+  message: z.string(),
+});
+export type UsageNotice = z.infer<typeof UsageNotice>;
+
+/** An account named by the user or a tool: its email or its ChatGPT account id. */
+const AccountRef = z.string().min(1).max(320);
+
 /** A local tool as the user sees it in "Connected tools" (renderer `tools.list`). Names are what tools say. */
 export const ToolInfo = z.object({
   name: z.string(),
@@ -165,7 +222,16 @@ export type CodexStatus = z.infer<typeof CodexStatus>;
  * After sign-out (or an expired session) `tokenSha256` and `expiresAt` are null.
  */
 export const CredentialsChanged = z.object({
-  reason: z.enum(['signedIn', 'refreshed', 'signedOut', 'expired', 'approved', 'denied', 'revoked']),
+  reason: z.enum([
+    'signedIn',
+    'refreshed',
+    'signedOut',
+    'expired',
+    'approved',
+    'denied',
+    'revoked',
+    'switched',
+  ]),
   expiresAt: z.string().nullable(),
   tokenSha256: z.string().nullable(),
   accessToken: z.string().optional(),
@@ -198,7 +264,7 @@ export const methods = {
   'status.get': { params: Empty, result: Status },
   'credentials.get': {
     params: z
-      .object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional() })
+      .object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional(), account: AccountRef.optional() })
       .strict()
       .optional(),
     result: Credentials,
@@ -209,7 +275,9 @@ export const methods = {
    * the current credentials.
    */
   'credentials.invalidate': {
-    params: z.object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/) }).strict(),
+    params: z
+      .object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/), account: AccountRef.optional() })
+      .strict(),
     result: Credentials,
   },
   /** The tools that asked for credentials, with their decision, last use and any pending request. */
@@ -244,13 +312,27 @@ export const methods = {
   'auth.cancel': { params: Empty, result: z.object({ cancelled: z.boolean() }) },
   /** A redirect URL delivered by the OS (scheme), by `keybridge open-url` or pasted by the user. */
   'auth.openUrl': { params: z.object({ url: z.string().max(8192) }).strict(), result: Status },
-  'auth.logout': { params: Empty, result: z.object({ revoked: z.boolean() }) },
+  /** Signs out the active account (the most recently used other one becomes active), one `account`, or `all`. */
+  'auth.logout': {
+    params: z.object({ account: AccountRef.optional(), all: z.boolean().optional() }).strict().optional(),
+    result: z.object({ revoked: z.boolean(), signedOut: z.array(z.string()) }),
+  },
+  'accounts.list': { params: Empty, result: AccountList },
+  /** Makes an account active; an unknown one is -32602 listing the known ones. `pin` also pins it. */
+  'accounts.switch': {
+    params: z.object({ account: AccountRef, pin: z.boolean().optional() }).strict(),
+    result: AccountList,
+  },
+  /** Renderer only: switch to the account with the most room when the active one reaches a limit. */
+  'accounts.setAutoSwitch': { params: z.object({ enabled: z.boolean() }).strict(), result: AccountList },
+  /** Renderer only: keep the active account even when it reaches a limit. */
+  'accounts.setPinned': { params: z.object({ pinned: z.boolean() }).strict(), result: AccountList },
   /**
    * The account's models (cached per account; asked of the server at sign-in, on a plan change, and when
    * the cached list is older than an hour). `refresh` asks the server now.
    */
   'models.list': {
-    params: z.object({ refresh: z.boolean().optional() }).strict().optional(),
+    params: z.object({ refresh: z.boolean().optional(), account: AccountRef.optional() }).strict().optional(),
     result: ModelList,
   },
   /** Selects (and persists) the default model for this account; the slug must be in `models.list`. */
@@ -260,8 +342,13 @@ export const methods = {
    * "Try again") asks now.
    */
   'usage.get': {
-    params: z.object({ refresh: z.boolean().optional() }).strict().optional(),
-    result: Usage,
+    params: z.object({ refresh: z.boolean().optional(), account: AccountRef.optional() }).strict().optional(),
+    result: Usage.extend({
+      accountId: z.string().optional(),
+      email: z.string().nullable().optional(),
+      limitReached: AccountUsage.shape.limitReached.optional(),
+      windows: AccountUsage.shape.windows.optional(),
+    }),
   },
   /**
    * Broker only, answered by the transport itself (per-connection state): which notifications this
@@ -285,6 +372,8 @@ export const events = {
   'status.changed': Status,
   'tools.changed': z.object({ tools: z.array(ToolInfo) }),
   'codex.changed': CodexStatus,
+  'accounts.changed': AccountList,
+  'usage.notice': UsageNotice,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>;
@@ -311,6 +400,10 @@ export function isMethodName(name: string): name is MethodName {
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
   // Approving a tool is the user's decision: no tool may answer its own approval.
-  broker: (Object.keys(methods) as MethodName[]).filter((m) => m !== 'tools.decide' && m !== 'tools.revoke'),
+  // Auto-switch and pinning are the user's choices too.
+  broker: (Object.keys(methods) as MethodName[]).filter(
+    (m) =>
+      m !== 'tools.decide' && m !== 'tools.revoke' && m !== 'accounts.setAutoSwitch' && m !== 'accounts.setPinned',
+  ),
   renderer: rendererMethods as readonly MethodName[],
 } as const;

@@ -8,6 +8,7 @@ import { KeybridgeError } from '../errors';
 import type { SessionManager } from '../session/types';
 import { PROTOCOL_VERSION, type Status } from './contract';
 import type { Service } from './service';
+import { singleAccountHandlers } from './single-account';
 
 export const SERVER_INFO = { name: 'keybridge', version: '0.1.0' };
 
@@ -35,7 +36,12 @@ export function createService(
     'auth.wait': async () => decorate(await session.waitForSignIn()),
     'auth.cancel': async () => ({ cancelled: session.cancelSignIn() }),
     'auth.openUrl': async (params) => decorate(await session.openUrl(params.url)),
-    'auth.logout': async () => session.logout(),
+    'auth.logout': async () => {
+      const id = session.status().account?.accountId;
+      const { revoked } = await session.logout();
+      return { revoked, signedOut: id ? [id] : [] };
+    },
+    ...singleAccountHandlers(() => decorate(session.status())),
     'models.list': async (params) => models().listModels(params ?? {}),
     'models.select': async (params) => models().selectModel(params.slug),
     'usage.get': async (params) => models().usage(params ?? {}),

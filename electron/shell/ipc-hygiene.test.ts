@@ -105,6 +105,10 @@ it('no renderer call, status push or event push carries a token, while signed in
       ['codex.enable'],
       ['codex.status'],
       ['codex.disable'],
+      ['accounts.list'],
+      ['accounts.switch', { account: 'ada@example.com' }],
+      ['accounts.setPinned', { pinned: true }],
+      ['accounts.setAutoSwitch', { enabled: false }],
       ['auth.openUrl', { url: 'http://localhost:1455/auth/callback?code=forged&state=forged' }],
     ];
     for (const [method, params] of steps) {

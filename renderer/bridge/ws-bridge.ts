@@ -3,8 +3,16 @@
  * same shapes as the broker. The first connection presents the one-time token from the printed link; the
  * host answers with an HttpOnly session cookie, which every later (re)connection uses instead.
  */
-import type { Bridge, RendererMethod } from '../../core/api/bridge';
-import type { CodexStatus, ParamsOf, ResultOf, Status, ToolInfo } from '../../core/api/contract';
+import { logoutParams, type Bridge, type RendererMethod } from '../../core/api/bridge';
+import type {
+  AccountList,
+  CodexStatus,
+  ParamsOf,
+  ResultOf,
+  Status,
+  ToolInfo,
+  UsageNotice,
+} from '../../core/api/contract';
 import { BridgeError, type ConnectionSource, type ConnectionState } from './types';
 
 export interface WsBridgeOptions {
@@ -63,6 +71,8 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   const statusListeners = new Set<(s: Status) => void>();
   const toolsListeners = new Set<(tools: ToolInfo[]) => void>();
   const codexListeners = new Set<(s: CodexStatus) => void>();
+  const accountsListeners = new Set<(list: AccountList) => void>();
+  const noticeListeners = new Set<(notice: UsageNotice) => void>();
   const connectionListeners = new Set<(s: ConnectionState) => void>();
   const openWaiters = new Set<() => void>();
   let closed = false;
@@ -166,6 +176,14 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       for (const l of codexListeners) l(m.params as CodexStatus);
       return;
     }
+    if (m.method === 'accounts.changed' && m.params && typeof m.params === 'object') {
+      for (const l of accountsListeners) l(m.params as AccountList);
+      return;
+    }
+    if (m.method === 'usage.notice' && m.params && typeof m.params === 'object') {
+      for (const l of noticeListeners) l(m.params as UsageNotice);
+      return;
+    }
     if (typeof m.id !== 'number') return;
     const call = inFlight.get(m.id);
     if (!call) return;
@@ -237,7 +255,20 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     },
     cancelSignIn: () => call('auth.cancel'),
     openRedirectUrl: (url: string) => call('auth.openUrl', { url }),
-    logout: () => call('auth.logout'),
+    logout: (opts?: { account?: string; all?: boolean }) => call('auth.logout', logoutParams(opts)),
+    listAccounts: () => call('accounts.list'),
+    switchAccount: (account: string, opts?: { pin?: boolean }) =>
+      call('accounts.switch', opts?.pin ? { account, pin: true } : { account }),
+    setAutoSwitch: (enabled: boolean) => call('accounts.setAutoSwitch', { enabled }),
+    setPinned: (pinned: boolean) => call('accounts.setPinned', { pinned }),
+    onAccounts(listener) {
+      accountsListeners.add(listener);
+      return () => accountsListeners.delete(listener);
+    },
+    onUsageNotice(listener) {
+      noticeListeners.add(listener);
+      return () => noticeListeners.delete(listener);
+    },
     listTools: () => call('tools.list'),
     decideTool: (name: string, allow: boolean) => call('tools.decide', { name, allow }),
     revokeTool: (name: string) => call('tools.revoke', { name }),

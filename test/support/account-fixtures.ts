@@ -3,7 +3,7 @@
  * renderer store), which stand in for the host. The real path is tested against the ChatGPT stand-in
  * (test/support/chatgpt-server.ts).
  */
-import type { ModelList, Usage } from '../../core/api/contract';
+import type { AccountList, ModelList, Usage } from '../../core/api/contract';
 
 export function sampleModelList(selected: string | null = null): ModelList {
   return {
@@ -56,5 +56,45 @@ export function sampleUsage(): Usage {
     planType: 'plus',
     fetchedAt: new Date(now).toISOString(),
     source: 'server',
+  };
+}
+
+/** Two accounts, Ada (Plus, active, 5-hour window at 42 %) and Grace (Pro, only a weekly window). */
+export function sampleAccountList(overrides: Partial<AccountList> = {}): AccountList {
+  const now = Date.now();
+  return {
+    accounts: [
+      {
+        accountId: 'acc-1',
+        email: 'ada@example.com',
+        planType: 'plus',
+        active: true,
+        state: 'signedIn',
+        usage: {
+          limitReached: false,
+          windows: [
+            { name: '5h', usedPercent: 42, resetsAt: new Date(now + 2 * 3_600_000).toISOString() },
+            { name: 'weekly', usedPercent: 17, resetsAt: new Date(now + 3 * 86_400_000).toISOString() },
+          ],
+          fetchedAt: new Date(now).toISOString(),
+        },
+      },
+      {
+        accountId: 'acc-2',
+        email: 'grace@example.com',
+        planType: 'pro',
+        active: false,
+        state: 'signedIn',
+        usage: {
+          limitReached: false,
+          windows: [{ name: 'weekly', usedPercent: 60, resetsAt: new Date(now + 5 * 86_400_000).toISOString() }],
+          fetchedAt: new Date(now).toISOString(),
+        },
+      },
+    ],
+    activeAccountId: 'acc-1',
+    autoSwitch: false,
+    pinned: false,
+    ...overrides,
   };
 }

@@ -9,7 +9,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials, Status } from '../../core/api/contract';
-import type { CallContext, Service } from '../../core/api/service';
+import { singleAccountHandlers } from '../../core/api/single-account';
+import type { CallContext, MethodHandlers, Service } from '../../core/api/service';
 import { sampleModelList, sampleUsage } from './account-fixtures';
 import { KeybridgeError } from '../../core/errors';
 import { toolMethodStubs } from './tool-fixtures';
@@ -130,9 +131,12 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     },
     async 'auth.logout'(params, ctx) {
       record('auth.logout', params, ctx);
+      const id = svc.status.account?.accountId;
       svc.setStatus(SIGNED_OUT);
-      return { revoked: true };
+      return { revoked: true, signedOut: id ? [id] : [] };
     },
+    // One account: the same answers as a host holding one session.
+    ...recorded(singleAccountHandlers(() => svc.status), record),
     async 'models.list'(params, ctx) {
       record('models.list', params, ctx);
       return sampleModelList(svc.status.selectedModel ?? null);
@@ -155,6 +159,21 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     })),
   };
   return svc;
+}
+
+/** The handlers, each recording its call first. */
+function recorded<H extends Partial<MethodHandlers>>(
+  handlers: H,
+  record: (method: string, params: unknown, ctx: CallContext) => void,
+): H {
+  const out: Record<string, (params: never, ctx: CallContext) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(handlers) as Array<[string, (p: never, c: CallContext) => Promise<unknown>]>) {
+    out[name] = (params, ctx) => {
+      record(name, params, ctx);
+      return fn(params, ctx);
+    };
+  }
+  return out as H;
 }
 
 export async function tempDir(prefix = 'kb-broker-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
