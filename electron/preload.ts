@@ -62,7 +62,10 @@ const bridge: Bridge = {
   logout: (opts?: { account?: string; all?: boolean }) => call('auth.logout', logoutParams(opts)),
   listAccounts: () => call('accounts.list', undefined),
   switchAccount: (account: string, opts?: { pin?: boolean }) =>
-    call('accounts.switch', opts?.pin === true ? { account: String(account), pin: true } : { account: String(account) }),
+    call(
+      'accounts.switch',
+      opts?.pin === true ? { account: String(account), pin: true } : { account: String(account) },
+    ),
   setAutoSwitch: (enabled: boolean) => call('accounts.setAutoSwitch', { enabled: enabled === true }),
   setPinned: (pinned: boolean) => call('accounts.setPinned', { pinned: pinned === true }),
   onAccounts: (listener) => onEvent('accounts.changed', listener),

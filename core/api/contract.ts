@@ -264,7 +264,10 @@ export const methods = {
   'status.get': { params: Empty, result: Status },
   'credentials.get': {
     params: z
-      .object({ minTtlSeconds: z.number().int().min(0).max(86_400).optional(), account: AccountRef.optional() })
+      .object({
+        minTtlSeconds: z.number().int().min(0).max(86_400).optional(),
+        account: AccountRef.optional(),
+      })
       .strict()
       .optional(),
     result: Credentials,
@@ -403,7 +406,10 @@ export const grants = {
   // Auto-switch and pinning are the user's choices too.
   broker: (Object.keys(methods) as MethodName[]).filter(
     (m) =>
-      m !== 'tools.decide' && m !== 'tools.revoke' && m !== 'accounts.setAutoSwitch' && m !== 'accounts.setPinned',
+      m !== 'tools.decide' &&
+      m !== 'tools.revoke' &&
+      m !== 'accounts.setAutoSwitch' &&
+      m !== 'accounts.setPinned',
   ),
   renderer: rendererMethods as readonly MethodName[],
 } as const;

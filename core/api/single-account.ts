@@ -38,7 +38,10 @@ export function singleAccountHandlers(status: () => Status): AccountsHandlers {
       const known = list.accounts.find((x) => x.accountId === params.account || x.email === params.account);
       if (!known) {
         const names = list.accounts.map((x) => x.email ?? x.accountId).join(', ') || 'none';
-        throw new KeybridgeError('invalid_params', `No account "${params.account}". Known accounts: ${names}.`);
+        throw new KeybridgeError(
+          'invalid_params',
+          `No account "${params.account}". Known accounts: ${names}.`,
+        );
       }
       return list;
     },

@@ -1,14 +1,24 @@
-import type { Status, UsageWindow } from '../../core/api/contract';
+import type { Status } from '../../core/api/contract';
 import { accountKey, USAGE_INTERVAL_MS } from '../account-slice';
 import { useNow } from '../components/hooks';
 import { troubleshoot } from '../lib/troubleshooting';
 import { formatAgo, formatResetsIn } from '../lib/time';
-import { formatUsed, usageTone, usageWindowLabel } from '../lib/usage';
+import {
+  blockingText,
+  blockingWindow,
+  formatUsed,
+  usageBars,
+  usageTone,
+  type UsageBarData,
+} from '../lib/usage';
 import { useKb } from '../store';
 import { useWhileVisible } from './account-hooks';
 import './account.css';
 
-/** The 5-hour and weekly usage windows as bars with their reset times (issue #4), asked for only while shown. */
+/**
+ * The 5-hour and weekly usage windows as bars with their reset times (issue #4), asked for only while shown;
+ * an account with only a weekly window shows that one. When a limit is reached it says which one blocks.
+ */
 export function UsageSection({ status }: { status: Status }) {
   const key = accountKey(status);
   const usage = useKb((s) => (s.usageFor === key ? s.usage : null));
@@ -16,14 +26,14 @@ export function UsageSection({ status }: { status: Status }) {
   const callError = useKb((s) => (s.usageFor === key ? s.usageCallError : null));
   const ensureUsage = useKb((s) => s.ensureUsage);
   const loadUsage = useKb((s) => s.loadUsage);
+  const activeUsage = useKb((s) => s.accountList?.accounts.find((a) => a.active)?.usage);
   const now = useNow(30_000);
   useWhileVisible(() => key && ensureUsage(key), USAGE_INTERVAL_MS, [key]);
   if (!key) return null;
 
-  const windows = [
-    usage?.primary && { which: 'primary' as const, w: usage.primary },
-    usage?.secondary && { which: 'secondary' as const, w: usage.secondary },
-  ].filter((x): x is { which: 'primary' | 'secondary'; w: UsageWindow } => !!x);
+  const windows = usage ? usageBars(usage) : [];
+  // The host's own judgement (usage.get, or the accounts list it keeps fresher) of what stops this account.
+  const blocking = blockingWindow(usage?.windows ? usage : activeUsage);
   const problem = callError ?? usage?.error ?? null;
   const updated = usage?.fetchedAt ? formatAgo(usage.fetchedAt, now) : null;
 
@@ -36,10 +46,19 @@ export function UsageSection({ status }: { status: Status }) {
         {updated && !problem && <span className="panel-meta">Updated {updated}</span>}
       </div>
 
+      {blocking && (
+        <p className="panel-note panel-note-warn" data-blocking={blocking.name}>
+          <strong>{blockingText(blocking)}.</strong>{' '}
+          {formatResetsIn(blocking.resetsAt, now)
+            ? `This account can be used again when it ${formatResetsIn(blocking.resetsAt, now)}.`
+            : 'This account can be used again when it resets.'}
+        </p>
+      )}
+
       {windows.length > 0 && (
         <ul className="usage-list">
-          {windows.map(({ which, w }) => (
-            <UsageBar key={which} label={usageWindowLabel(w.windowSeconds, which)} window={w} now={now} />
+          {windows.map((w) => (
+            <UsageBar key={w.key} window={w} now={now} />
           ))}
         </ul>
       )}
@@ -68,7 +87,8 @@ export function UsageSection({ status }: { status: Status }) {
   );
 }
 
-function UsageBar({ label, window, now }: { label: string; window: UsageWindow; now: number }) {
+function UsageBar({ window, now }: { window: UsageBarData; now: number }) {
+  const label = window.label;
   const used = Math.min(100, Math.max(0, window.usedPercent));
   const resets = formatResetsIn(window.resetsAt, now);
   const id = `usage-${label.replace(/\W+/g, '-').toLowerCase()}`;

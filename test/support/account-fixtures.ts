@@ -87,7 +87,9 @@ export function sampleAccountList(overrides: Partial<AccountList> = {}): Account
         state: 'signedIn',
         usage: {
           limitReached: false,
-          windows: [{ name: 'weekly', usedPercent: 60, resetsAt: new Date(now + 5 * 86_400_000).toISOString() }],
+          windows: [
+            { name: 'weekly', usedPercent: 60, resetsAt: new Date(now + 5 * 86_400_000).toISOString() },
+          ],
           fetchedAt: new Date(now).toISOString(),
         },
       },

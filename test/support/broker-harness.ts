@@ -136,7 +136,10 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
       return { revoked: true, signedOut: id ? [id] : [] };
     },
     // One account: the same answers as a host holding one session.
-    ...recorded(singleAccountHandlers(() => svc.status), record),
+    ...recorded(
+      singleAccountHandlers(() => svc.status),
+      record,
+    ),
     async 'models.list'(params, ctx) {
       record('models.list', params, ctx);
       return sampleModelList(svc.status.selectedModel ?? null);
@@ -167,7 +170,9 @@ function recorded<H extends Partial<MethodHandlers>>(
   record: (method: string, params: unknown, ctx: CallContext) => void,
 ): H {
   const out: Record<string, (params: never, ctx: CallContext) => Promise<unknown>> = {};
-  for (const [name, fn] of Object.entries(handlers) as Array<[string, (p: never, c: CallContext) => Promise<unknown>]>) {
+  for (const [name, fn] of Object.entries(handlers) as Array<
+    [string, (p: never, c: CallContext) => Promise<unknown>]
+  >) {
     out[name] = (params, ctx) => {
       record(name, params, ctx);
       return fn(params, ctx);
