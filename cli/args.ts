@@ -14,6 +14,9 @@ export type Command =
   | 'serve'
   | 'models'
   | 'codex'
+  | 'accounts'
+  | 'switch'
+  | 'usage'
   | 'help'
   | 'version';
 
@@ -41,14 +44,17 @@ interface Spec {
 
 const SPECS: Record<Exclude<Command, 'help' | 'version'>, Spec> = {
   status: { flags: { json: false }, positionals: [0, 0] },
-  token: { flags: { json: false, 'min-ttl': true }, positionals: [0, 0] },
+  token: { flags: { json: false, 'min-ttl': true, account: true }, positionals: [0, 0] },
   login: { flags: { 'no-browser': false }, positionals: [0, 0] },
-  logout: { flags: {}, positionals: [0, 0] },
+  logout: { flags: { account: true, all: false }, positionals: [0, 0] },
   'open-url': { flags: {}, positionals: [1, 1] },
   watch: { flags: {}, positionals: [0, 0] },
-  exec: { flags: { env: true, 'min-ttl': true }, positionals: [0, 0], rest: true },
+  exec: { flags: { env: true, 'min-ttl': true, account: true }, positionals: [0, 0], rest: true },
   serve: { flags: { ui: false, port: true }, positionals: [0, 0] },
-  models: { flags: { json: false, refresh: false }, positionals: [0, 0] },
+  models: { flags: { json: false, refresh: false, account: true }, positionals: [0, 0] },
+  accounts: { flags: { json: false }, positionals: [0, 0] },
+  switch: { flags: {}, positionals: [1, 1] },
+  usage: { flags: { json: false, account: true, refresh: false }, positionals: [0, 0] },
   codex: { flags: { json: false, 'replace-existing': false }, positionals: [1, 1] },
 };
 
@@ -114,6 +120,12 @@ export function parseArgs(argv: readonly string[]): Parsed {
     }
     if (!flags.ui) throw new UsageError('--port is the port of the UI: use it with --ui.');
   }
+  if (flags.all && flags.account !== undefined) {
+    throw new UsageError('--all signs out every account: leave out --account, or --all.');
+  }
+  if (typeof flags.account === 'string' && flags.account.length > 320) {
+    throw new UsageError('--account takes an email or an account id (at most 320 characters).');
+  }
   if (typeof flags.env === 'string' && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(flags.env)) {
     throw new UsageError(`--env must be an environment variable name, not ${flags.env}.`);
   }
@@ -133,15 +145,21 @@ export const USAGE = `Usage: keybridge <command> [options]
 
 Commands:
   status [--json]               Show whether you are signed in (exit 0 signed in, 4 not signed in, 1 error)
-  token [--min-ttl S] [--json]  Print a fresh access token (refreshed first if less than S seconds remain)
-  login [--no-browser]          Sign in with OpenAI in the browser
-  logout                        Sign out: revoke the tokens and forget them
+  token [--min-ttl S] [--json] [--account X]
+                                Print a fresh access token (refreshed first if less than S seconds remain)
+  login [--no-browser]          Sign in with OpenAI in the browser (while signed in: add an account)
+  logout [--account X | --all]  Sign out the active account (or X, or all): revoke the tokens and forget them
+  accounts [--json]             List the signed-in accounts (* marks the active one; exit 4 when none)
+  switch EMAIL|ACCOUNT_ID       Make another signed-in account the active one
+  usage [--json] [--account X] [--refresh]
+                                Show each account's 5-hour and weekly usage
   open-url URL                  Finish a sign-in with the redirect URL the browser ended on
   watch                         Print status changes as NDJSON until the host stops
-  exec [--env NAME] [--min-ttl S] -- CMD...
+  exec [--env NAME] [--min-ttl S] [--account X] -- CMD...
                                 Run CMD with OPENAI_ACCESS_TOKEN (or NAME) and CHATGPT_ACCOUNT_ID set
   serve [--ui] [--port N]       Run the headless host (the broker tools connect to)
-  models [--json] [--refresh]   List the models your plan offers (* marks the selected default)
+  models [--json] [--refresh] [--account X]
+                                List the models your plan offers (* marks the selected default)
   codex enable [--replace-existing] | disable | status [--json]
                                 Share this session with Codex CLI ($CODEX_HOME/auth.json, never the refresh token)
   help [COMMAND]                Show this help
@@ -149,4 +167,7 @@ Commands:
 
 Environment:
   KEYBRIDGE_SOCKET   broker endpoint      KEYBRIDGE_HOME   data folder
+  KEYBRIDGE_AUTO_SWITCH=1  switch accounts automatically when the active one reaches a limit
+
+Without --account, token, exec and models use the active account.
 `;

@@ -13,6 +13,8 @@ export interface StatusView {
   storage?: { kind: string; protected: boolean; description: string };
   signIn?: { url: string; expiresAt: string };
   lastError?: { code: string; message: string };
+  /** Signed-in accounts besides the active one. */
+  otherAccounts?: number;
 }
 
 /** The plan as shown to people; unknown plans are kept as the server names them. */
@@ -58,7 +60,7 @@ export function formatStatus(status: StatusView, now = Date.now()): string[] {
   switch (status.state) {
     case 'signedIn':
     case 'refreshing': {
-      const facts = [`Signed in as ${who}`, plan];
+      const facts = [`Signed in as ${who}${status.otherAccounts ? ' (active account)' : ''}`, plan];
       if (status.state === 'refreshing') facts.push('refreshing the token now');
       else if (status.expiresAt) facts.push(tokenHealth(Date.parse(status.expiresAt) - now));
       lines.push(facts.join(' · '));
@@ -82,6 +84,12 @@ export function formatStatus(status: StatusView, now = Date.now()): string[] {
       break;
     default:
       lines.push(`State: ${status.state}`);
+  }
+  if (status.otherAccounts !== undefined && status.otherAccounts > 0) {
+    const n = status.otherAccounts;
+    lines.push(
+      `Other accounts: ${n} (\`keybridge accounts\` lists them, \`keybridge switch\` changes the active one)`,
+    );
   }
   if (status.lastError) lines.push(`Last error: ${status.lastError.message}`);
   // The cipher's description is written for people and already says how well it protects the tokens.

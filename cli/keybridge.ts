@@ -17,6 +17,7 @@ import {
 import { resolveBrokerEndpoint, type Env } from '../core/paths';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
 import { openBrowser } from './browser';
+import { accountsCommand, logoutCommand, switchCommand, usageCommand } from './accounts';
 import { codexCommand } from './codex';
 import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
@@ -72,7 +73,23 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-type ClientCommand = 'status' | 'token' | 'login' | 'logout' | 'open-url' | 'watch' | 'models' | 'codex';
+type ClientCommand =
+  | 'status'
+  | 'token'
+  | 'login'
+  | 'logout'
+  | 'open-url'
+  | 'watch'
+  | 'models'
+  | 'codex'
+  | 'accounts'
+  | 'switch'
+  | 'usage';
+
+/** `--account X` as the broker's `account` param. */
+function accountParam(args: Parsed): { account?: string } {
+  return typeof args.flags.account === 'string' ? { account: args.flags.account } : {};
+}
 
 const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: Io) => Promise<number>> = {
   async status(client, args, io) {
@@ -84,9 +101,10 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
 
   async token(client, args, io) {
     const minTtlSeconds = parseSeconds(args.flags['min-ttl'], 'min-ttl');
+    const params = { ...(minTtlSeconds === undefined ? {} : { minTtlSeconds }), ...accountParam(args) };
     const creds = (await client.call(
       'credentials.get',
-      minTtlSeconds === undefined ? undefined : { minTtlSeconds },
+      Object.keys(params).length === 0 ? undefined : params,
     )) as { accessToken: string };
     io.out(args.flags.json ? JSON.stringify(creds, null, 2) + '\n' : creds.accessToken + '\n');
     return EXIT.ok;
@@ -127,15 +145,10 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
     }
   },
 
-  async logout(client, _args, io) {
-    const { revoked } = (await client.call('auth.logout')) as { revoked: boolean };
-    io.err(
-      revoked
-        ? 'Signed out. The tokens were revoked at the server.\n'
-        : 'Signed out on this computer. The server could not be reached to revoke the tokens; they stop working when they expire.\n',
-    );
-    return EXIT.ok;
-  },
+  logout: logoutCommand,
+  accounts: accountsCommand,
+  switch: switchCommand,
+  usage: usageCommand,
 
   async 'open-url'(client, args, io) {
     let status: StatusView;
@@ -154,9 +167,10 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
   },
 
   async models(client, args, io) {
+    const params = { ...(args.flags.refresh ? { refresh: true } : {}), ...accountParam(args) };
     const list = (await client.call(
       'models.list',
-      args.flags.refresh ? { refresh: true } : undefined,
+      Object.keys(params).length === 0 ? undefined : params,
     )) as ModelListView;
     if (args.flags.json) io.out(JSON.stringify(list, null, 2) + '\n');
     else {
@@ -224,8 +238,9 @@ async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): 
 async function execCommand(args: Parsed, io: Io): Promise<number> {
   const name = typeof args.flags.env === 'string' ? args.flags.env : 'OPENAI_ACCESS_TOKEN';
   const minTtlSeconds = parseSeconds(args.flags['min-ttl'], 'min-ttl');
+  const params = { ...(minTtlSeconds === undefined ? {} : { minTtlSeconds }), ...accountParam(args) };
   const creds = (await withClient(io, (client) =>
-    client.call('credentials.get', minTtlSeconds === undefined ? undefined : { minTtlSeconds }),
+    client.call('credentials.get', Object.keys(params).length === 0 ? undefined : params),
   )) as { accessToken: string; accountId: string | null };
   const { spawn } = await import('node:child_process');
   const [cmd, ...cmdArgs] = args.rest as [string, ...string[]];

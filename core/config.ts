@@ -24,7 +24,7 @@ export const OPENAI_DEFAULTS = {
   chatgptBase: 'https://chatgpt.com/backend-api',
 } as const;
 
-const FileConfig = z
+const KeyedConfig = z
   .object({
     KEYBRIDGE_ISSUER: z.string().url().optional(),
     KEYBRIDGE_CLIENT_ID: z.string().min(1).optional(),
@@ -36,8 +36,13 @@ const FileConfig = z
     KEYBRIDGE_TOOL_POLICY: z.enum(['ask', 'allow']).optional(),
     /** How long a tool's first request waits for the user's answer, in seconds (default 120). */
     KEYBRIDGE_APPROVAL_TIMEOUT: z.coerce.number().min(0.05).max(3600).optional(),
+    /** Switch to the account with most room when the active one reaches a limit (docs/accounts.md). */
+    KEYBRIDGE_AUTO_SWITCH: z.enum(['1', '0', 'true', 'false']).optional(),
   })
   .strict();
+
+/** config.json: the KEYBRIDGE_* keys, and `autoSwitch` (the same as KEYBRIDGE_AUTO_SWITCH, as a boolean). */
+const FileConfig = KeyedConfig.extend({ autoSwitch: z.boolean().optional() }).strict();
 
 export interface ProviderConfig {
   issuer: string;
@@ -61,6 +66,8 @@ export interface KeybridgeConfig {
   approvalTimeoutMs?: number;
   /** Codex CLI's folder: `CODEX_HOME`, else `~/.codex`. */
   codexHome?: string;
+  /** KEYBRIDGE_AUTO_SWITCH or config.json `autoSwitch`; unset: off unless the UI turned it on. */
+  autoSwitch?: boolean;
 }
 
 export type { Env } from './paths';
@@ -98,16 +105,16 @@ export function loadConfig(
 ): KeybridgeConfig {
   const home = resolveHome(env, platform);
   const file = readFileConfig(home);
-  const pick = <K extends keyof z.infer<typeof FileConfig>>(key: K): string | undefined =>
+  const pick = <K extends keyof z.infer<typeof KeyedConfig>>(key: K): string | undefined =>
     env[key] !== undefined && env[key] !== ''
       ? env[key]
       : file[key] !== undefined
         ? String(file[key])
         : undefined;
 
-  const envChecked = FileConfig.partial().safeParse(
+  const envChecked = KeyedConfig.partial().safeParse(
     Object.fromEntries(
-      Object.keys(FileConfig.shape).map((k) => [k, pick(k as keyof z.infer<typeof FileConfig>)]),
+      Object.keys(KeyedConfig.shape).map((k) => [k, pick(k as keyof z.infer<typeof KeyedConfig>)]),
     ),
   );
   if (!envChecked.success) {
@@ -115,6 +122,10 @@ export function loadConfig(
     throw new KeybridgeError('config_invalid', `Invalid Keybridge setting: ${issues}`);
   }
   const c = envChecked.data;
+  const autoSwitch =
+    c.KEYBRIDGE_AUTO_SWITCH !== undefined
+      ? c.KEYBRIDGE_AUTO_SWITCH === '1' || c.KEYBRIDGE_AUTO_SWITCH === 'true'
+      : file.autoSwitch;
   const issuer = (c.KEYBRIDGE_ISSUER ?? OPENAI_DEFAULTS.issuer).replace(/\/+$/, '');
   return {
     home,
@@ -125,6 +136,7 @@ export function loadConfig(
         ? undefined
         : Math.round(c.KEYBRIDGE_APPROVAL_TIMEOUT * 1000),
     codexHome: env.CODEX_HOME || join(env.HOME || homedir(), '.codex'),
+    ...(autoSwitch === undefined ? {} : { autoSwitch }),
     provider: {
       issuer,
       discover: c.KEYBRIDGE_ISSUER !== undefined,

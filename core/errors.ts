@@ -49,6 +49,8 @@ export interface ErrorOptions {
   reloginRequired?: boolean;
   /** The server asked to wait this long before trying again (HTTP Retry-After), in milliseconds. */
   retryAfterMs?: number;
+  /** Facts a caller can act on (sent as the JSON-RPC error's `data`), e.g. the known accounts. Never a token. */
+  data?: Record<string, unknown>;
 }
 
 export class KeybridgeError extends Error {
@@ -57,6 +59,7 @@ export class KeybridgeError extends Error {
   readonly retryable: boolean;
   readonly reloginRequired: boolean;
   readonly retryAfterMs?: number;
+  readonly data?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -64,6 +67,7 @@ export class KeybridgeError extends Error {
     this.retryable = options.retryable ?? false;
     this.reloginRequired = options.reloginRequired ?? false;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.data !== undefined) this.data = options.data;
   }
 
   toJSON(): { code: ErrorCode; message: string } {

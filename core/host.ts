@@ -3,7 +3,8 @@
  * (Electron main and `keybridge serve`) build their host here and add only their cipher and transports.
  */
 import { AccountService } from './account/account-service';
-import { createChatgptClient } from './account/chatgpt-client';
+import { Accounts } from './account/accounts';
+import { createChatgptClient, type ChatgptClient } from './account/chatgpt-client';
 import { ModelCache } from './account/model-cache';
 import { createService, SERVER_INFO } from './api/handlers';
 import type { Service } from './api/service';
@@ -35,8 +36,10 @@ export interface HostOptions {
 export interface Host {
   service: Service;
   session: Session;
-  /** Models, the selected model and usage of the signed-in account (core/account). */
+  /** Models, the selected model and usage of each signed-in account (core/account). */
   account: AccountService;
+  /** Several accounts: the list, switching, usage alerts, the automatic switch (core/account/accounts). */
+  accounts: Accounts;
   /** Tool approval (the shell shows its prompts) and sharing with Codex CLI (the tray toggles it). */
   gate: ApprovalGate;
   codex: CodexSharing;
@@ -50,6 +53,25 @@ export function createHost(opts: HostOptions): Host {
   const oauth = opts.oauth ?? createOAuthClient(opts.config.provider, { log });
   const vault = new Vault({ dir: opts.config.home, cipher: opts.cipher });
   const session = new Session({ auth: oauth, vault, storage: opts.cipher.info, log });
+  // One ChatGPT client per account, each asking with that account's tokens (and refreshing only that one).
+  const clients = new Map<string, ChatgptClient>();
+  const clientFor = (accountId: string): ChatgptClient => {
+    let client = clients.get(accountId);
+    if (!client) {
+      client = createChatgptClient({
+        baseUrl: opts.config.provider.chatgptBase,
+        tokens: {
+          credentials: (minTtlSeconds) => session.credentials(minTtlSeconds, accountId),
+          refresh: () => session.refresh(accountId),
+        },
+        clientVersion: SERVER_INFO.version,
+        log,
+      });
+      clients.set(accountId, client);
+    }
+    return client;
+  };
+  const settings = new SettingsFile(opts.config.home, log);
   const account = new AccountService({
     session,
     client: createChatgptClient({
@@ -58,8 +80,9 @@ export function createHost(opts: HostOptions): Host {
       clientVersion: SERVER_INFO.version,
       log,
     }),
+    clientFor,
     cache: new ModelCache(opts.config.home, log),
-    settings: new SettingsFile(opts.config.home, log),
+    settings,
     log,
   });
   const registry = new ToolRegistry(opts.config.home, log);
@@ -76,10 +99,19 @@ export function createHost(opts: HostOptions): Host {
     log,
   });
   const tools = createToolsService({ session, gate, codex, log });
+  const accounts = new Accounts({
+    session,
+    usage: account,
+    settings,
+    autoSwitch: opts.config.autoSwitch,
+    toolsConnected: () => gate.list().some((t) => t.connections > 0),
+    log,
+  });
   return {
-    service: createService(session, account, tools),
+    service: createService(session, account, tools, accounts),
     session,
     account,
+    accounts,
     gate,
     codex,
     start: async () => {
@@ -87,8 +119,10 @@ export function createHost(opts: HostOptions): Host {
       await session.start();
       await codex.start();
       await account.start();
+      accounts.start();
     },
     close: async () => {
+      accounts.close();
       gate.close();
       tools.close();
       await codex.close();

@@ -15,6 +15,7 @@ import type { Page } from '@playwright/test';
 import { connect } from '../client/index';
 import { createFileKeyCipher } from '../core/vault/file-key-cipher';
 import { Vault } from '../core/vault/vault';
+import { activeSession } from '../core/vault/contents';
 import { completeConsent } from './support/consent';
 import { ADA } from './support/fixtures';
 import { expect, signInThroughUi, test } from './support/models-fixtures';
@@ -123,7 +124,9 @@ test('access denied, and the spent link', async ({ page, browser, folders }) => 
 test('expired: the refresh token was spent elsewhere', async ({ page, folders, oidc }) => {
   const host = await folders.serve(await folders.create());
   await signInThroughUi(page, host.url, ADA.login, ADA.email);
-  const stored = await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load();
+  const stored = activeSession(
+    await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load(),
+  );
   const res = await fetch(`${oidc.issuer}/oauth/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -5,6 +5,7 @@
  */
 import { createFileKeyCipher } from '../core/vault/file-key-cipher';
 import { Vault } from '../core/vault/vault';
+import { activeSession } from '../core/vault/contents';
 import { completeConsent } from './support/consent';
 import { ADA, ADA_VIEW, expect, test } from './support/fixtures';
 import { expectSignedIn, openSignedOut, signInAs, signInButton, startSignIn, viewTitle } from './support/ui';
@@ -65,7 +66,9 @@ test('signs in with OpenAI from the UI: consent in a new tab, then the account i
   });
 
   // The page talks to the host only in account facts: no token ever crossed its WebSocket.
-  const stored = await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load();
+  const stored = activeSession(
+    await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load(),
+  );
   const secrets = [stored!.accessToken, stored!.refreshToken, stored!.idToken].filter(
     (s): s is string => !!s,
   );

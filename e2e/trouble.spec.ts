@@ -4,6 +4,7 @@
  */
 import { createFileKeyCipher } from '../core/vault/file-key-cipher';
 import { Vault } from '../core/vault/vault';
+import { activeSession } from '../core/vault/contents';
 import type { OidcServer } from '../test/support/oidc-server';
 import { completeConsent } from './support/consent';
 import { ADA, ADA_VIEW, expect, test } from './support/fixtures';
@@ -63,7 +64,9 @@ test('a refresh token spent elsewhere ends in “sign in again”, with no retry
   await signInAs(page, host.url, ADA.login, ADA_VIEW);
 
   // Another tool redeems the host's single-use refresh token: the host's copy is now spent.
-  const stored = await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load();
+  const stored = activeSession(
+    await new Vault({ dir: host.h.home, cipher: await createFileKeyCipher(host.h.home) }).load(),
+  );
   expect(await redeemElsewhere(oidc, stored!.refreshToken)).toBe(200);
   // A tool asks for a token that must outlive the current one: the host refreshes, and the server refuses.
   const token = await host.cli('token', '--min-ttl', '86400');

@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { EventName, Status } from '../core/api/contract';
-import { ipcChannels, logoutParams, type Bridge, type BridgeCall } from '../core/api/bridge';
+import { ipcChannels, type Bridge, type BridgeCall } from '../core/api/bridge';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
 /**
@@ -59,12 +59,22 @@ const bridge: Bridge = {
   },
   cancelSignIn: () => call('auth.cancel', undefined),
   openRedirectUrl: (url: string) => call('auth.openUrl', { url: String(url) }),
-  logout: (opts?: { account?: string; all?: boolean }) => call('auth.logout', logoutParams(opts)),
+  logout: (opts?: { account?: string; all?: boolean }) =>
+    call(
+      'auth.logout',
+      opts?.all === true
+        ? { all: true }
+        : opts?.account !== undefined
+          ? { account: String(opts.account) }
+          : undefined,
+    ),
   listAccounts: () => call('accounts.list', undefined),
   switchAccount: (account: string, opts?: { pin?: boolean }) =>
     call(
       'accounts.switch',
-      opts?.pin === true ? { account: String(account), pin: true } : { account: String(account) },
+      opts?.pin === undefined
+        ? { account: String(account) }
+        : { account: String(account), pin: opts.pin === true },
     ),
   setAutoSwitch: (enabled: boolean) => call('accounts.setAutoSwitch', { enabled: enabled === true }),
   setPinned: (pinned: boolean) => call('accounts.setPinned', { pinned: pinned === true }),

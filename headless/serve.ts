@@ -108,6 +108,13 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
     const cipher = await selectNodeCipher(config.home, { env: opts.env ?? process.env, log });
     host = createHost({ config, cipher, log });
     await host.start();
+    // Usage alerts and automatic switches (docs/accounts.md): the terminal is this host's notification area.
+    // Emails come from the server: control characters are shown escaped, never interpreted by the terminal.
+    host.accounts.onNotice((notice) => {
+      const line = `Keybridge: ${escapeControls(notice.message)}`;
+      say(line);
+      hostLog?.toFile(line);
+    });
     broker = await startBroker({ socketPath: config.socketPath, service: host.service, log });
 
     const startUi = opts.startUi === null ? undefined : (opts.startUi ?? defaultStartUi);
@@ -134,6 +141,16 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
   hostLog?.log('stopping');
   await shutdown();
   return 0;
+}
+
+/** Control characters (C0, DEL, C1) as \u escapes, so text from a server cannot steer the terminal. */
+export function escapeControls(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0) ?? 0;
+    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once (a hung close must not trap the user). */

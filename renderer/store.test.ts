@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../core/api/contract';
-import { sampleAccountList, sampleModelList, sampleUsage } from '../test/support/account-fixtures';
+import { sampleModelList, sampleUsage, accountBridgeStubs } from '../test/support/account-fixtures';
 import { sampleCodexStatus } from '../test/support/tool-fixtures';
 import { BridgeError, type ConnectionState, type UiBridge } from './bridge/types';
 import { createKbStore } from './store';
@@ -77,27 +77,17 @@ class FakeBridge implements UiBridge {
   async logout() {
     this.step('logout');
     this.push(signedOut);
-    return { revoked: true, signedOut: ['acc-1'] };
+    return { revoked: true, signedOut: ['acc'] };
   }
-  // Several accounts: renderer/accounts-slice.test.ts covers them against the fake Service; here they answer.
-  async listAccounts() {
-    return sampleAccountList();
-  }
-  async switchAccount() {
-    return sampleAccountList();
-  }
-  async setAutoSwitch() {
-    return sampleAccountList();
-  }
-  async setPinned() {
-    return sampleAccountList();
-  }
-  onAccounts() {
-    return () => {};
-  }
-  onUsageNotice() {
-    return () => {};
-  }
+  // Several accounts: the UI's own tests cover them; here they only answer.
+  private readonly accountStubs = accountBridgeStubs(() => this.status);
+  listAccounts = () => this.accountStubs.listAccounts();
+  switchAccount = (account: string, opts?: { pin?: boolean }) =>
+    this.accountStubs.switchAccount(account, opts);
+  setAutoSwitch = (enabled: boolean) => this.accountStubs.setAutoSwitch(enabled);
+  setPinned = (pinned: boolean) => this.accountStubs.setPinned(pinned);
+  onAccounts = this.accountStubs.onAccounts;
+  onUsageNotice = this.accountStubs.onUsageNotice;
   async listModels(opts?: { refresh?: boolean }) {
     this.step(opts?.refresh ? 'listModels:refresh' : 'listModels');
     return sampleModelList(this.status.selectedModel ?? null);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CodexStatus, Status, ToolInfo } from '../core/api/contract';
-import { sampleAccountList, sampleModelList, sampleUsage } from '../test/support/account-fixtures';
+import { sampleModelList, sampleUsage, accountBridgeStubs } from '../test/support/account-fixtures';
 import { sampleCodexStatus, sampleTools } from '../test/support/tool-fixtures';
 import { BridgeError, type UiBridge } from './bridge/types';
 import { createKbStore } from './store';
@@ -26,18 +26,13 @@ function fakeBridge() {
     login: async () => ({ url: 'https://x/authorize', redirectUri: 'http://localhost:1455/auth/callback' }),
     cancelSignIn: async () => ({ cancelled: true }),
     openRedirectUrl: async () => status,
-    logout: async () => ({ revoked: true, signedOut: ['acc-1'] }),
-    listAccounts: async () => sampleAccountList(),
-    switchAccount: async () => sampleAccountList(),
-    setAutoSwitch: async () => sampleAccountList(),
-    setPinned: async () => sampleAccountList(),
-    onAccounts: () => () => {},
-    onUsageNotice: () => () => {},
+    logout: async () => ({ revoked: true, signedOut: ['acc'] }),
     listModels: async () => sampleModelList(),
     selectModel: async () => sampleModelList(),
     getUsage: async () => sampleUsage(),
     openExternal: async () => {},
     onStatus: () => () => {},
+    ...accountBridgeStubs(() => status),
     listTools: async () => {
       calls.push('listTools');
       return sampleTools();

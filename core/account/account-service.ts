@@ -12,21 +12,35 @@
  * When the server cannot be reached the last list is served, flagged `stale`, with the time it was fetched.
  */
 import { z } from 'zod';
-import type { ErrorInfo, ModelList, Status, Usage, UsageWindow } from '../api/contract';
+import type {
+  AccountInfo,
+  AccountUsage,
+  ErrorInfo,
+  ModelList,
+  Status,
+  Usage,
+  UsageWindow,
+} from '../api/contract';
 import { KeybridgeError, asKeybridgeError } from '../errors';
 import type { SettingsFile } from '../settings-file';
 import type { ChatgptClient } from './chatgpt-client';
 import { cacheAgeMs, type CachedModels, type ModelCache } from './model-cache';
+import { limitReached, namedWindows } from './usage-windows';
 
 /** The session as this service needs it (core/session's Session fits). */
 export interface AccountSession {
   status(): Status;
   onChange(listener: (status: Status) => void): () => void;
+  /** The signed-in account an account id or email names (throws invalid_params listing the known ones). */
+  resolve?(ref: string): { id: string; account: AccountInfo };
 }
 
 export interface AccountServiceOptions {
   session: AccountSession;
+  /** The client of the active account (and of every account, unless `clientFor` is given). */
   client: ChatgptClient;
+  /** The client that asks with one account's tokens (several accounts, docs/accounts.md). */
+  clientFor?: (accountId: string) => ChatgptClient;
   cache: ModelCache;
   settings: SettingsFile;
   log?: (line: string) => void;
@@ -63,6 +77,7 @@ interface UsageState {
   primary?: UsageWindow;
   secondary?: UsageWindow;
   planType?: string;
+  limitReached?: boolean;
   fetchedAt: string | null;
   lastAttemptAt: number | null;
   lastError: ErrorInfo | null;
@@ -72,6 +87,7 @@ interface UsageState {
 interface CurrentAccount {
   accountId: string;
   planType: string | null;
+  email: string | null;
 }
 
 /** Key for accounts whose token names no account id (not seen from OpenAI, but possible elsewhere). */
@@ -79,7 +95,7 @@ const NO_ACCOUNT_ID = 'default';
 
 export class AccountService {
   private readonly session: AccountSession;
-  private readonly client: ChatgptClient;
+  private readonly clientFor: (accountId: string) => ChatgptClient;
   private readonly cache: ModelCache;
   private readonly settings: SettingsFile;
   private readonly log: (line: string) => void;
@@ -89,7 +105,7 @@ export class AccountService {
   private readonly usageMinIntervalMs: number;
 
   private readonly models = new Map<string, ModelsState>();
-  private usageState: UsageState | null = null;
+  private readonly usageStates = new Map<string, UsageState>();
   private readonly selectionListeners = new Set<() => void>();
   private readonly abort = new AbortController();
   private lastSeen: string | null = null;
@@ -98,7 +114,7 @@ export class AccountService {
 
   constructor(opts: AccountServiceOptions) {
     this.session = opts.session;
-    this.client = opts.client;
+    this.clientFor = opts.clientFor ?? (() => opts.client);
     this.cache = opts.cache;
     this.settings = opts.settings;
     this.log = opts.log ?? (() => {});
@@ -121,15 +137,15 @@ export class AccountService {
     this.offSession?.();
     this.abort.abort();
     const pending = [...this.models.values()].map((s) => s.inFlight);
-    if (this.usageState?.inFlight) pending.push(this.usageState.inFlight);
+    for (const u of this.usageStates.values()) pending.push(u.inFlight);
     await Promise.all(pending.map((p) => p?.catch(() => {})));
     this.selectionListeners.clear();
   }
 
   // ---- models ----
 
-  async listModels(opts: { refresh?: boolean } = {}): Promise<ModelList> {
-    const account = this.requireAccount();
+  async listModels(opts: { refresh?: boolean; account?: string } = {}): Promise<ModelList> {
+    const account = this.requireAccount(opts.account);
     const state = await this.modelsState(account.accountId);
     if (this.needsFetch(state, account, opts.refresh === true)) await this.fetchModels(state, account);
     return this.modelList(state, account);
@@ -184,38 +200,54 @@ export class AccountService {
 
   // ---- usage ----
 
-  async usage(opts: { refresh?: boolean } = {}): Promise<Usage> {
-    const account = this.requireAccount();
-    if (this.usageState?.accountId !== account.accountId) {
-      this.usageState = {
+  /** The usage of `account` (an account id or email; default the active account). */
+  async usage(opts: { refresh?: boolean; account?: string } = {}): Promise<Usage> {
+    const account = this.requireAccount(opts.account);
+    let u = this.usageStates.get(account.accountId);
+    if (!u) {
+      u = {
         accountId: account.accountId,
         fetchedAt: null,
         lastAttemptAt: null,
         lastError: null,
         inFlight: null,
       };
+      this.usageStates.set(account.accountId, u);
     }
-    const u = this.usageState;
     const due =
       opts.refresh === true ||
       u.lastAttemptAt === null ||
       this.now() - u.lastAttemptAt >= this.usageMinIntervalMs;
-    if (u.inFlight) await u.inFlight;
+    const state = u;
+    if (state.inFlight) await state.inFlight;
     else if (due) {
-      u.inFlight = this.fetchUsage(u).finally(() => {
-        u.inFlight = null;
+      state.inFlight = this.fetchUsage(state).finally(() => {
+        state.inFlight = null;
       });
-      await u.inFlight;
+      await state.inFlight;
     }
+    const windows = namedWindows(state);
     const out: Usage = {
-      fetchedAt: u.fetchedAt,
-      source: u.lastError || u.fetchedAt === null ? 'cache' : 'server',
-      planType: u.planType ?? account.planType,
+      fetchedAt: state.fetchedAt,
+      source: state.lastError || state.fetchedAt === null ? 'cache' : 'server',
+      planType: state.planType ?? account.planType,
+      accountId: account.accountId,
+      email: account.email,
+      limitReached: limitReached(state.limitReached, windows),
+      windows,
     };
-    if (u.primary) out.primary = u.primary;
-    if (u.secondary) out.secondary = u.secondary;
-    if (u.lastError) out.error = u.lastError;
+    if (state.primary) out.primary = state.primary;
+    if (state.secondary) out.secondary = state.secondary;
+    if (state.lastError) out.error = state.lastError;
     return out;
+  }
+
+  /** What is known of an account's usage without asking the server (the account list shows it). */
+  cachedUsage(accountId: string): AccountUsage | undefined {
+    const u = this.usageStates.get(accountId);
+    if (!u || u.fetchedAt === null) return undefined;
+    const windows = namedWindows(u);
+    return { limitReached: limitReached(u.limitReached, windows), windows, fetchedAt: u.fetchedAt };
   }
 
   // ---- internals ----
@@ -224,23 +256,24 @@ export class AccountService {
     if (this.closed) return;
     const account = accountOf(status);
     if (!account) {
-      if (status.state !== 'signingIn') {
-        this.lastSeen = null;
-        this.usageState = null;
-      }
+      if (status.state !== 'signingIn') this.lastSeen = null;
       return;
     }
     const key = `${account.accountId}\n${account.planType ?? ''}`;
     if (key === this.lastSeen) return;
     const planChanged = this.lastSeen?.split('\n')[0] === account.accountId;
     this.lastSeen = key;
-    if (planChanged) this.usageState = null;
+    if (planChanged) this.usageStates.delete(account.accountId);
     // A sign-in asks the server (with the saved list's ETag, so an unchanged list costs a 304); a plan change
     // does too, since the saved list is for the old plan. Either way the list is ready before anyone asks.
     this.listModels({ refresh: !restored }).catch((e) => this.log(`models: ${asKeybridgeError(e).message}`));
   }
 
-  private requireAccount(): CurrentAccount {
+  private requireAccount(ref?: string): CurrentAccount {
+    if (ref !== undefined && this.session.resolve) {
+      const named = this.session.resolve(ref);
+      return { accountId: named.id, planType: named.account.planType, email: named.account.email };
+    }
     const account = accountOf(this.session.status());
     if (!account) {
       throw new KeybridgeError(
@@ -309,7 +342,7 @@ export class AccountService {
     state.lastAttemptAt = this.now();
     state.lastAttemptPlan = account.planType;
     try {
-      const answer = await this.client.models(etag, this.abort.signal);
+      const answer = await this.clientFor(state.accountId).models(etag, this.abort.signal);
       const fetchedAt = new Date(this.now()).toISOString();
       if (answer.kind === 'notModified') {
         if (!previous || !etag) {
@@ -365,10 +398,11 @@ export class AccountService {
   private async fetchUsage(u: UsageState): Promise<void> {
     u.lastAttemptAt = this.now();
     try {
-      const parsed = await this.client.usage(this.abort.signal, this.now());
+      const parsed = await this.clientFor(u.accountId).usage(this.abort.signal, this.now());
       u.primary = parsed.primary;
       u.secondary = parsed.secondary;
       u.planType = parsed.planType;
+      u.limitReached = parsed.limitReached;
       u.fetchedAt = new Date(this.now()).toISOString();
       u.lastError = null;
     } catch (e) {
@@ -391,5 +425,9 @@ export class AccountService {
 
 function accountOf(status: Status): CurrentAccount | null {
   if ((status.state !== 'signedIn' && status.state !== 'refreshing') || !status.account) return null;
-  return { accountId: status.account.accountId ?? NO_ACCOUNT_ID, planType: status.account.planType };
+  return {
+    accountId: status.account.accountId ?? NO_ACCOUNT_ID,
+    planType: status.account.planType,
+    email: status.account.email,
+  };
 }

@@ -3,7 +3,9 @@
  * what a named window is called, which one blocks an account, and the title of a usage notice. Pure and
  * free of imports beyond types, so both bundles stay light.
  */
-import type { UsageWindowName } from '../api/contract';
+import type { AccountUsageWindow } from '../api/contract';
+
+type UsageWindowName = AccountUsageWindow['name'];
 
 export type NamedWindow = { name: UsageWindowName; usedPercent: number; resetsAt?: string };
 

@@ -23,7 +23,11 @@ export const ServerUsage = z.looseObject({
   email: z.string().nullish().catch(undefined),
   plan_type: z.string().nullish().catch(undefined),
   rate_limit: z
-    .looseObject({ primary_window: z.unknown().optional(), secondary_window: z.unknown().optional() })
+    .looseObject({
+      primary_window: z.unknown().optional(),
+      secondary_window: z.unknown().optional(),
+      limit_reached: z.boolean().nullish().catch(undefined),
+    })
     .nullish()
     .catch(undefined),
 });
@@ -32,6 +36,8 @@ export interface ParsedUsage {
   primary?: UsageWindow;
   secondary?: UsageWindow;
   planType?: string;
+  /** `rate_limit.limit_reached`: the server says this account cannot be used now. */
+  limitReached?: boolean;
 }
 
 export class UsageResponseError extends Error {
@@ -79,5 +85,6 @@ export function parseUsage(body: unknown, now: number = Date.now()): ParsedUsage
   if (primary) out.primary = primary;
   if (secondary) out.secondary = secondary;
   if (parsed.data.plan_type) out.planType = parsed.data.plan_type;
+  if (limits?.limit_reached === true) out.limitReached = true;
   return out;
 }

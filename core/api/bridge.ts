@@ -47,7 +47,7 @@ export interface Bridge {
   login(): Promise<ResultOf<'auth.login'>>;
   cancelSignIn(): Promise<ResultOf<'auth.cancel'>>;
   openRedirectUrl(url: string): Promise<ResultOf<'auth.openUrl'>>;
-  /** Signs out the active account, or one `account` (email or id), or `all`. */
+  /** Signs out the active account, one account, or all of them. */
   logout(opts?: { account?: string; all?: boolean }): Promise<ResultOf<'auth.logout'>>;
   /** The account's models and the selected one; `refresh` asks the server now instead of the hourly cache. */
   listModels(opts?: { refresh?: boolean }): Promise<ResultOf<'models.list'>>;
@@ -66,13 +66,13 @@ export interface Bridge {
   enableCodex(opts?: { replaceExisting?: boolean }): Promise<ResultOf<'codex.enable'>>;
   disableCodex(): Promise<ResultOf<'codex.disable'>>;
   onCodex(listener: (status: CodexStatus) => void): () => void;
-  /** Several accounts: the list, switching (optionally pinning), auto-switch and the pin. */
+  /** Several accounts: the list, switching, auto-switch and pinning (docs/accounts.md). */
   listAccounts(): Promise<ResultOf<'accounts.list'>>;
   switchAccount(account: string, opts?: { pin?: boolean }): Promise<ResultOf<'accounts.switch'>>;
   setAutoSwitch(enabled: boolean): Promise<ResultOf<'accounts.setAutoSwitch'>>;
   setPinned(pinned: boolean): Promise<ResultOf<'accounts.setPinned'>>;
   onAccounts(listener: (list: AccountList) => void): () => void;
-  /** Usage the user should notice: 80/95 %, a reset, a switch, every account limited. */
+  /** Usage alerts (80 % / 95 % of a window, a reset) and automatic switches, for a notification. */
   onUsageNotice(listener: (notice: UsageNotice) => void): () => void;
 }
 
@@ -81,20 +81,10 @@ export const ipcChannels = {
   invoke: 'keybridge:invoke',
   status: 'keybridge:status',
   openExternal: 'keybridge:open-external',
-  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`, `accounts.changed`, `usage.notice`). */
+  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`). */
   event: 'keybridge:event',
 } as const;
 
 export function isRendererMethod(m: string): m is RendererMethod & MethodName {
   return (rendererMethods as readonly string[]).includes(m);
-}
-
-/**
- * `auth.logout`'s params from the Bridge's options, as plain values (the page may pass anything): `all`
- * wins over `account`; neither signs out the active account.
- */
-export function logoutParams(opts?: { account?: string; all?: boolean }): ParamsOf<'auth.logout'> {
-  if (opts?.all === true) return { all: true };
-  if (typeof opts?.account === 'string') return { account: opts.account };
-  return undefined;
 }

@@ -111,36 +111,25 @@ export const UsageWindow = z.object({
 });
 export type UsageWindow = z.infer<typeof UsageWindow>;
 
-/** `usage.get`: the 5-hour (primary) and weekly (secondary) windows, when the server reports them. */
-export const Usage = z.object({
-  primary: UsageWindow.optional(),
-  secondary: UsageWindow.optional(),
-  planType: z.string().nullable().optional(),
-  /** RFC 3339: when these numbers came from the server; null when they never did. */
-  fetchedAt: z.string().nullable(),
-  source: z.enum(['server', 'cache']),
-  error: ErrorInfo.optional(),
+/** A usage window by its length: 18000 s is '5h', 604800 s is 'weekly'. */
+export const AccountUsageWindow = z.object({
+  name: z.enum(['5h', 'weekly']),
+  usedPercent: z.number(),
+  resetsAt: z.string().optional(),
 });
-export type Usage = z.infer<typeof Usage>;
+export type AccountUsageWindow = z.infer<typeof AccountUsageWindow>;
 
-/** A usage window named by its length: 18000 s is `5h`, 604800 s is `weekly`. */
-export const UsageWindowName = z.enum(['5h', 'weekly']);
-export type UsageWindowName = z.infer<typeof UsageWindowName>;
-
-/**
- * One account's usage in the accounts list: only the windows the server reports (an account with only a
- * weekly window has one window, `weekly`), and whether a limit is reached.
- */
+/** One account's usage as the account list shows it; an account that reports one window has one. */
 export const AccountUsage = z.object({
+  /** The server said `rate_limit.limit_reached`, or a window is at 100 %. */
   limitReached: z.boolean(),
-  windows: z.array(
-    z.object({ name: UsageWindowName, usedPercent: z.number(), resetsAt: z.string().optional() }),
-  ),
+  windows: z.array(AccountUsageWindow),
+  /** RFC 3339: when these numbers came from the server; null when they never did. */
   fetchedAt: z.string().nullable(),
 });
 export type AccountUsage = z.infer<typeof AccountUsage>;
 
-/** One signed-in (or "sign in again") account the vault holds. Never a token. */
+/** One signed-in account (never a token). */
 export const AccountSummary = z.object({
   accountId: z.string(),
   email: z.string().nullable(),
@@ -153,30 +142,48 @@ export const AccountSummary = z.object({
 });
 export type AccountSummary = z.infer<typeof AccountSummary>;
 
-/** `accounts.list` and the `accounts.changed` event: every account, which one is active, and the switches. */
+/** `accounts.list` and the `accounts.changed` event. */
 export const AccountList = z.object({
   accounts: z.array(AccountSummary),
   activeAccountId: z.string().nullable(),
+  /** Switch to the account with most room when the active one reaches a limit. */
   autoSwitch: z.boolean(),
-  /** The user pinned the active account: auto-switch leaves it alone. */
+  /** The user pinned the active account in the UI: no automatic switch. */
   pinned: z.boolean(),
 });
 export type AccountList = z.infer<typeof AccountList>;
 
-/** Renderer event `usage.notice`: something about usage the user should notice (80/95 %, reset, switched). */
+/** Renderer event `usage.notice`: a window crossed 80 % / 95 %, a limited window reset, an automatic switch. */
 export const UsageNotice = z.object({
   kind: z.enum(['threshold', 'reset', 'switched', 'allLimited']),
   accountId: z.string(),
   email: z.string().nullable(),
-  window: UsageWindowName.optional(),
+  window: z.enum(['5h', 'weekly']).optional(),
   percent: z.number().optional(),
   resetsAt: z.string().optional(),
   message: z.string(),
 });
 export type UsageNotice = z.infer<typeof UsageNotice>;
 
-/** An account named by the user or a tool: its email or its ChatGPT account id. */
-const AccountRef = z.string().min(1).max(320);
+/** An account by its ChatGPT account id or its email. */
+const AccountRefParam = z.string().min(1).max(320);
+
+/** `usage.get`: the 5-hour (primary) and weekly (secondary) windows, when the server reports them. */
+export const Usage = z.object({
+  primary: UsageWindow.optional(),
+  secondary: UsageWindow.optional(),
+  planType: z.string().nullable().optional(),
+  /** RFC 3339: when these numbers came from the server; null when they never did. */
+  fetchedAt: z.string().nullable(),
+  source: z.enum(['server', 'cache']),
+  error: ErrorInfo.optional(),
+  /** Which account these numbers are of, and the same windows by name (AccountUsage). */
+  accountId: z.string().optional(),
+  email: z.string().nullable().optional(),
+  limitReached: z.boolean().optional(),
+  windows: z.array(AccountUsageWindow).optional(),
+});
+export type Usage = z.infer<typeof Usage>;
 
 /** A local tool as the user sees it in "Connected tools" (renderer `tools.list`). Names are what tools say. */
 export const ToolInfo = z.object({
@@ -222,6 +229,7 @@ export type CodexStatus = z.infer<typeof CodexStatus>;
  * After sign-out (or an expired session) `tokenSha256` and `expiresAt` are null.
  */
 export const CredentialsChanged = z.object({
+  /** `switched`: the active account changed; the token is the new active account's. */
   reason: z.enum([
     'signedIn',
     'refreshed',
@@ -266,7 +274,7 @@ export const methods = {
     params: z
       .object({
         minTtlSeconds: z.number().int().min(0).max(86_400).optional(),
-        account: AccountRef.optional(),
+        account: AccountRefParam.optional(),
       })
       .strict()
       .optional(),
@@ -279,7 +287,7 @@ export const methods = {
    */
   'credentials.invalidate': {
     params: z
-      .object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/), account: AccountRef.optional() })
+      .object({ tokenSha256: z.string().regex(/^[0-9a-fA-F]{64}$/), account: AccountRefParam.optional() })
       .strict(),
     result: Credentials,
   },
@@ -315,27 +323,33 @@ export const methods = {
   'auth.cancel': { params: Empty, result: z.object({ cancelled: z.boolean() }) },
   /** A redirect URL delivered by the OS (scheme), by `keybridge open-url` or pasted by the user. */
   'auth.openUrl': { params: z.object({ url: z.string().max(8192) }).strict(), result: Status },
-  /** Signs out the active account (the most recently used other one becomes active), one `account`, or `all`. */
+  /** Signs out the active account, `account`, or `all`; `signedOut` lists the account ids signed out. */
   'auth.logout': {
-    params: z.object({ account: AccountRef.optional(), all: z.boolean().optional() }).strict().optional(),
+    params: z
+      .object({ account: AccountRefParam.optional(), all: z.boolean().optional() })
+      .strict()
+      .optional(),
     result: z.object({ revoked: z.boolean(), signedOut: z.array(z.string()) }),
   },
   'accounts.list': { params: Empty, result: AccountList },
-  /** Makes an account active; an unknown one is -32602 listing the known ones. `pin` also pins it. */
+  /** Makes an account active (unknown: -32602 listing the known ones in `data.known`); `pin` pins it. */
   'accounts.switch': {
-    params: z.object({ account: AccountRef, pin: z.boolean().optional() }).strict(),
+    params: z.object({ account: AccountRefParam, pin: z.boolean().optional() }).strict(),
     result: AccountList,
   },
-  /** Renderer only: switch to the account with the most room when the active one reaches a limit. */
+  /** Renderer only. */
   'accounts.setAutoSwitch': { params: z.object({ enabled: z.boolean() }).strict(), result: AccountList },
-  /** Renderer only: keep the active account even when it reaches a limit. */
+  /** Renderer only. */
   'accounts.setPinned': { params: z.object({ pinned: z.boolean() }).strict(), result: AccountList },
   /**
    * The account's models (cached per account; asked of the server at sign-in, on a plan change, and when
    * the cached list is older than an hour). `refresh` asks the server now.
    */
   'models.list': {
-    params: z.object({ refresh: z.boolean().optional(), account: AccountRef.optional() }).strict().optional(),
+    params: z
+      .object({ refresh: z.boolean().optional(), account: AccountRefParam.optional() })
+      .strict()
+      .optional(),
     result: ModelList,
   },
   /** Selects (and persists) the default model for this account; the slug must be in `models.list`. */
@@ -345,13 +359,11 @@ export const methods = {
    * "Try again") asks now.
    */
   'usage.get': {
-    params: z.object({ refresh: z.boolean().optional(), account: AccountRef.optional() }).strict().optional(),
-    result: Usage.extend({
-      accountId: z.string().optional(),
-      email: z.string().nullable().optional(),
-      limitReached: AccountUsage.shape.limitReached.optional(),
-      windows: AccountUsage.shape.windows.optional(),
-    }),
+    params: z
+      .object({ refresh: z.boolean().optional(), account: AccountRefParam.optional() })
+      .strict()
+      .optional(),
+    result: Usage,
   },
   /**
    * Broker only, answered by the transport itself (per-connection state): which notifications this
@@ -403,7 +415,6 @@ export function isMethodName(name: string): name is MethodName {
 /** What each transport may call. The renderer (IPC, WebSocket) never receives tokens. */
 export const grants = {
   // Approving a tool is the user's decision: no tool may answer its own approval.
-  // Auto-switch and pinning are the user's choices too.
   broker: (Object.keys(methods) as MethodName[]).filter(
     (m) =>
       m !== 'tools.decide' &&

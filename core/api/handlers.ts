@@ -3,12 +3,12 @@
  * dispatches to after it has checked the params against the contract's schemas.
  */
 import type { AccountService } from '../account/account-service';
+import type { Accounts } from '../account/accounts';
 import { toolHandlers, type ToolsService } from '../tools/tools-service';
 import { KeybridgeError } from '../errors';
 import type { SessionManager } from '../session/types';
 import { PROTOCOL_VERSION, type Status } from './contract';
 import type { Service } from './service';
-import { singleAccountHandlers } from './single-account';
 
 export const SERVER_INFO = { name: 'keybridge', version: '0.1.0' };
 
@@ -17,6 +17,8 @@ export function createService(
   account?: AccountService,
   /** Tool approval, credentials.invalidate, Codex sharing (core/broker/tools-service). */
   tools?: ToolsService,
+  /** Several accounts: the list, switching, usage alerts and the automatic switch (core/account/accounts). */
+  accounts?: Accounts,
 ): Service {
   // Status carries the account's selected model (core/account); the session itself knows nothing of models.
   const decorate = (s: Status): Status => (account ? account.decorate(s) : s);
@@ -24,11 +26,16 @@ export function createService(
     if (!account) throw new KeybridgeError('internal', 'This host does not serve models or usage.');
     return account;
   };
+  const several = (): Accounts => {
+    if (!accounts) throw new KeybridgeError('internal', 'This host does not manage several accounts.');
+    return accounts;
+  };
+  const toolMethods = toolHandlers(session, tools);
   return {
     hello: async () => ({ protocol: PROTOCOL_VERSION, server: SERVER_INFO }),
     'status.get': async () => decorate(session.status()),
     // credentials.get / credentials.invalidate (behind tool approval), tools.*, codex.*, broker notices.
-    ...toolHandlers(session, tools),
+    ...toolMethods,
     'auth.login': async () => {
       const info = await session.login();
       return { url: info.url, redirectUri: info.redirectUri };
@@ -36,15 +43,29 @@ export function createService(
     'auth.wait': async () => decorate(await session.waitForSignIn()),
     'auth.cancel': async () => ({ cancelled: session.cancelSignIn() }),
     'auth.openUrl': async (params) => decorate(await session.openUrl(params.url)),
-    'auth.logout': async () => {
-      const id = session.status().account?.accountId;
-      const { revoked } = await session.logout();
-      return { revoked, signedOut: id ? [id] : [] };
-    },
-    ...singleAccountHandlers(() => decorate(session.status())),
+    'auth.logout': async (params) => session.logout(params ?? {}),
+    'accounts.list': async () => several().list(),
+    'accounts.switch': async (params) => several().switchTo(params.account, params.pin),
+    'accounts.setAutoSwitch': async (params) => several().setAutoSwitch(params.enabled),
+    'accounts.setPinned': async (params) => several().setPinned(params.pinned),
     'models.list': async (params) => models().listModels(params ?? {}),
     'models.select': async (params) => models().selectModel(params.slug),
-    'usage.get': async (params) => models().usage(params ?? {}),
+    'usage.get': async (params) => {
+      const usage = await models().usage(params ?? {});
+      // Alerts and the automatic switch look at every fresh reading (docs/accounts.md).
+      await accounts?.afterUsage(false);
+      return usage;
+    },
+    onEvent: (listener) => {
+      const offTools = toolMethods.onEvent(listener);
+      const offList = accounts?.onList((payload) => listener({ name: 'accounts.changed', payload }));
+      const offNotice = accounts?.onNotice((payload) => listener({ name: 'usage.notice', payload }));
+      return () => {
+        offTools();
+        offList?.();
+        offNotice?.();
+      };
+    },
     onStatus: (listener) => {
       const offSession = session.onChange((s) => listener(decorate(s)));
       // A new selection changes Status.selectedModel without a session event: send the status again.

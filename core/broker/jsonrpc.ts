@@ -192,7 +192,7 @@ export function toRpcError(e: unknown): RpcErrorObject {
       case 'approval_timeout':
         return { code: RpcErrorCode.ApprovalTimeout, message, data: { code: e.code } };
       case 'invalid_params':
-        return { code: RpcErrorCode.InvalidParams, message, data: { code: e.code } };
+        return { code: RpcErrorCode.InvalidParams, message, data: { ...e.data, code: e.code } };
     }
     if (REFRESH_CODES.has(e.code)) {
       return {

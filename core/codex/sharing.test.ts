@@ -29,7 +29,7 @@ function session(initial: SessionCredentials | null) {
     },
     set(next: SessionCredentials | null, reason: Parameters<CredentialsListener>[1]) {
       current = next;
-      for (const l of listeners) l(next, reason);
+      for (const l of listeners) l(next, reason, { accountId: next?.accountId ?? 'acc-1', active: true });
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Sharing the session with Codex CLI (docs/design.md "Codex sharing"): while enabled, `$CODEX_HOME/auth.json` holds the
- * current access token and id_token (never the refresh token), rewritten after every refresh and removed on
- * sign-out or disable.
+ * active account's current access token and id_token (never the refresh token), rewritten after every refresh
+ * and every switch of the active account (docs/accounts.md), and removed on sign-out or disable.
  *
  * A login Codex made itself is never silently overwritten. Keybridge knows its own file by the SHA-256 of
  * what it last wrote (kept in the data folder, `codex.json`); any other file at that path is Codex's own.
@@ -17,7 +17,12 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { CodexStatus, ErrorInfo } from '../api/contract';
 import { asKeybridgeError, KeybridgeError } from '../errors';
-import type { CredentialsListener, CredentialsReason, SessionCredentials } from '../session/session';
+import type {
+  CredentialsListener,
+  CredentialsReason,
+  CredentialsScope,
+  SessionCredentials,
+} from '../session/session';
 import { writeFileAtomic } from '../vault/atomic-write';
 import { ensurePrivateDir } from '../vault/private-dir';
 import { authFilePath, codexAuthJson, readAuthFile, removeFile, sha256Hex, writeAuthFile } from './auth-file';
@@ -38,6 +43,7 @@ const State = z.object({
 type State = z.infer<typeof State>;
 
 export interface CodexCredentialSource {
+  /** The active account's credentials. */
   currentCredentials(): SessionCredentials | null;
   onCredentials(listener: CredentialsListener): () => void;
 }
@@ -86,8 +92,8 @@ export class CodexSharing {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
         this.log(`codex: cannot read ${CODEX_STATE_FILE}: ${asKeybridgeError(e).message}`);
     }
-    this.stopCredentials = this.opts.session.onCredentials((creds, reason) =>
-      this.onCredentials(creds, reason),
+    this.stopCredentials = this.opts.session.onCredentials((creds, reason, scope) =>
+      this.onCredentials(creds, reason, scope),
     );
     if (this.state.enabled) {
       await this.run(async () => {
@@ -200,8 +206,13 @@ export class CodexSharing {
     this.listeners.clear();
   }
 
-  private onCredentials(creds: SessionCredentials | null, reason: CredentialsReason): void {
-    if (!this.state.enabled || reason === 'restored') return;
+  private onCredentials(
+    creds: SessionCredentials | null,
+    reason: CredentialsReason,
+    scope: CredentialsScope,
+  ): void {
+    // Codex CLI has one login: the active account's. Another account's refresh or sign-out is not its business.
+    if (!this.state.enabled || reason === 'restored' || !scope.active) return;
     void this.run(async () => {
       await this.sync(creds);
       await this.changed();

@@ -11,6 +11,7 @@ import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError } from '../errors';
 import { createFileKeyCipher } from '../vault/file-key-cipher';
 import { Vault } from '../vault/vault';
+import { activeSession } from '../vault/contents';
 import { Session } from './session';
 
 const jwt = (payload: object) =>
@@ -123,7 +124,7 @@ describe('Session', () => {
   it('writes the rotated refresh token to the vault before handing out the new access token', async () => {
     const { session, vault } = await signedIn(10_000);
     const creds = await session.credentials(60);
-    const stored = await vault.load();
+    const stored = activeSession(await vault.load());
     expect(creds.accessToken).toBe('at-2');
     expect(stored?.refreshToken).toBe('rt-2');
     await session.close();
@@ -153,7 +154,7 @@ describe('Session', () => {
     await expect(session.credentials(60)).rejects.toMatchObject({ code: 'relogin_required' });
     expect(session.status().state).toBe('expired');
     expect(session.status().lastError?.message).toMatch(/used elsewhere/);
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
     await expect(session.credentials()).rejects.toMatchObject({
       code: 'not_signed_in',
       reloginRequired: true,
@@ -168,7 +169,7 @@ describe('Session', () => {
     const out = await session.logout();
     expect(out.revoked).toBe(true);
     expect(client.revoked).toEqual(['rt-1']);
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
     expect(session.status().state).toBe('signedOut');
     await expect(session.credentials()).rejects.toMatchObject({ code: 'not_signed_in' });
     await session.close();

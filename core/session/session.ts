@@ -1,24 +1,29 @@
 /**
- * The session: the one holder of the refresh token and the one refresher (docs/design.md "User jobs").
+ * The session: the one holder of every account's refresh token and the one refresher (docs/design.md "User
+ * jobs", docs/accounts.md). It holds several signed-in accounts, each with its own state and refresher
+ * (account-session.ts), and records which one is active: what a caller gets when it names no account.
  *
- * Invariants:
- * - at most one refresh grant is in flight (single-flight), whoever asks;
- * - a rotated refresh token is written to the vault before the new access token is handed out;
- * - a refresh that fails for network reasons keeps the session and retries with bounded backoff;
- * - a refresh token that is expired, reused or revoked ends the session in `expired`, once, with no retry.
+ * - Signing in while signed in adds the account and makes it active; signing in again to an account that is
+ *   already there replaces its tokens.
+ * - Every change of an account arrives in one place (`onAccountChange`), which writes the vault when tokens
+ *   changed and emits the status once.
+ * - The vault holds every account and the active one, written whole and atomically (core/vault).
  */
 import type { AccountInfo, Credentials, ErrorInfo, SignInInfo, Status, StorageInfo } from '../api/contract';
-import { accountFromTokens } from '../account/claims';
 import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
-import type { StoredSession } from '../vault/types';
+import { accountKeyOf } from '../vault/contents';
+import type { StoredSession, VaultContents } from '../vault/types';
+import { AccountSession, type AccountState, type CredentialsReason } from './account-session';
+import { resolveAccount, type AccountRef } from './resolve';
 import type { SessionManager } from './types';
-import { backoffDelayMs, refreshDelayMs } from './timing';
+
+export type { CredentialsReason } from './account-session';
 
 /** The vault as the session needs it (core/vault's Vault fits). */
 export interface SessionVault {
-  load(): Promise<StoredSession | null>;
-  save(s: StoredSession): Promise<void>;
+  load(): Promise<VaultContents | null>;
+  save(contents: VaultContents): Promise<void>;
   clear(): Promise<void>;
 }
 
@@ -34,22 +39,22 @@ export interface SessionOptions {
 }
 
 /**
- * What the session is, as a discriminated union; `status()` renders it with an exhaustive switch.
- * Tokens stay inside; only account facts leave through Status.
+ * What the host as a whole is, beside its accounts: not started, the vault could not be read, or running
+ * (with the sign-in in progress, if any, and the last problem worth showing that is not an account's).
  */
 export type SessionState =
-  | { kind: 'signedOut'; lastError?: ErrorInfo }
-  | { kind: 'signingIn'; attempt: SignInAttempt; lastError?: ErrorInfo }
-  | { kind: 'signedIn'; tokens: StoredSession; account: AccountInfo; lastError?: ErrorInfo }
-  | { kind: 'refreshing'; tokens: StoredSession; account: AccountInfo; lastError?: ErrorInfo }
-  | { kind: 'expired'; account?: AccountInfo; error: ErrorInfo }
-  | { kind: 'error'; error: ErrorInfo };
+  | { kind: 'starting' }
+  | { kind: 'error'; error: ErrorInfo }
+  | { kind: 'running'; signIn: PendingSignIn | null; lastError: ErrorInfo | null };
 
-const NETWORK_GRACE_MS = 5_000;
+interface PendingSignIn {
+  attempt: SignInAttempt;
+  done: Promise<Status>;
+}
 
 /**
- * The access token as the host hands it on (to tools through the broker, to Codex CLI's auth.json), announced
- * after every change. Never the refresh token: it stays in the session and the vault.
+ * An account's access token as the host hands it on (to tools through the broker, to Codex CLI's auth.json).
+ * Never the refresh token: it stays in the session and the vault.
  */
 export interface SessionCredentials {
   accessToken: string;
@@ -62,8 +67,28 @@ export interface SessionCredentials {
   planType: string | null;
 }
 
-export type CredentialsReason = 'restored' | 'signedIn' | 'refreshed' | 'signedOut' | 'expired';
-export type CredentialsListener = (credentials: SessionCredentials | null, reason: CredentialsReason) => void;
+/** Which account a credentials change is about, and whether it is the active one now. */
+export interface CredentialsScope {
+  accountId: string;
+  active: boolean;
+}
+
+export type CredentialsListener = (
+  credentials: SessionCredentials | null,
+  reason: CredentialsReason,
+  scope: CredentialsScope,
+) => void;
+
+/** One account as the UI and the CLI list it (no token). */
+export interface AccountEntry {
+  accountId: string;
+  email: string | null;
+  planType: string | null;
+  active: boolean;
+  state: Status['state'];
+  lastUsedAt?: string;
+  lastError?: ErrorInfo;
+}
 
 export class Session implements SessionManager {
   private readonly auth: OAuthClient;
@@ -74,22 +99,12 @@ export class Session implements SessionManager {
   private readonly random: () => number;
   private readonly defaultMinTtl: number;
 
-  private tokens: StoredSession | null = null;
-  private account: AccountInfo | null = null;
-  private attempt: SignInAttempt | null = null;
-  private signInDone: Promise<Status> | null = null;
-  private inFlight: Promise<StoredSession> | null = null;
-  /** Set when the session ended for good (expired) or could not start (error). */
-  private ended: { kind: 'expired' | 'error'; error: ErrorInfo; account?: AccountInfo } | null = null;
-  /** A problem worth showing that does not change the state (offline, a failed sign-in attempt). */
-  private lastError: ErrorInfo | null = null;
-  private failures = 0;
-  /** When the retry after a failed refresh is due (epoch ms); 0 when no backoff is running. */
-  private retryAt = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private closed = false;
+  private state: SessionState = { kind: 'starting' };
+  private readonly accounts = new Map<string, AccountSession>();
+  private activeId: string | null = null;
   private readonly listeners = new Set<(s: Status) => void>();
   private readonly credentialListeners = new Set<CredentialsListener>();
+  private readonly accountListeners = new Set<() => void>();
 
   constructor(opts: SessionOptions) {
     this.auth = opts.auth;
@@ -102,223 +117,180 @@ export class Session implements SessionManager {
   }
 
   async start(): Promise<void> {
-    let stored: StoredSession | null;
+    let stored: VaultContents | null;
     try {
       stored = await this.vault.load();
     } catch (e) {
       const err = asKeybridgeError(e);
       this.log(`vault: ${err.message}`);
-      this.ended = { kind: 'error', error: err.toJSON() };
-      this.emit();
+      this.update({ kind: 'error', error: err.toJSON() });
       return;
     }
-    if (!stored) {
-      this.emit();
-      return;
+    this.state = { kind: 'running', signIn: null, lastError: null };
+    for (const [id, entry] of Object.entries(stored?.accounts ?? {})) {
+      this.accounts.set(id, this.newAccount(id, entry.session, entry.lastUsedAt));
     }
-    this.tokens = stored;
-    this.account = accountFromTokens(stored);
-    this.log(`session restored for ${this.account.email ?? 'unknown account'}`);
-    this.schedule(refreshDelayMs(stored, this.now(), this.random));
-    this.emitCredentials('restored');
-    this.emit();
+    this.activeId = stored?.activeAccountId ?? this.mostRecentlyUsed()?.id ?? null;
+    for (const a of this.accounts.values()) {
+      this.log(`session restored for ${a.account.email ?? 'unknown account'}`);
+      this.emitCredentials(a, 'restored');
+    }
+    this.update(this.state);
   }
 
-  state(): SessionState {
-    const lastError = this.lastError ?? undefined;
-    if (this.attempt) return { kind: 'signingIn', attempt: this.attempt, lastError };
-    if (this.tokens && this.account) {
-      return this.inFlight
-        ? { kind: 'refreshing', tokens: this.tokens, account: this.account, lastError }
-        : { kind: 'signedIn', tokens: this.tokens, account: this.account, lastError };
-    }
-    if (this.ended?.kind === 'expired')
-      return { kind: 'expired', account: this.ended.account, error: this.ended.error };
-    if (this.ended?.kind === 'error') return { kind: 'error', error: this.ended.error };
-    return { kind: 'signedOut', lastError };
+  // ---- what the host is ----
+
+  /** The active account's session, if any. */
+  private get active(): AccountSession | null {
+    return (this.activeId !== null && this.accounts.get(this.activeId)) || null;
   }
 
   status(): Status {
-    const s = this.state();
     const base = { storage: this.storage };
-    switch (s.kind) {
-      case 'signedOut':
-        return { ...base, state: 'signedOut', lastError: s.lastError };
-      case 'signingIn':
-        return {
-          ...base,
-          state: 'signingIn',
-          signIn: {
-            url: s.attempt.url,
-            redirectUri: s.attempt.redirectUri,
-            startedAt: iso(s.attempt.startedAt),
-            expiresAt: iso(s.attempt.expiresAt),
-          },
-          lastError: s.lastError,
-        };
+    const s = this.state;
+    if (s.kind === 'starting') return { ...base, state: 'signedOut' };
+    if (s.kind === 'error') return { ...base, state: 'error', lastError: s.error };
+    const signIn = s.signIn ? { signIn: signInInfo(s.signIn.attempt) } : {};
+    const active = this.active;
+    if (!active) {
+      const lastError = s.lastError ?? undefined;
+      return s.signIn
+        ? { ...base, state: 'signingIn', ...signIn, lastError }
+        : { ...base, state: 'signedOut', lastError };
+    }
+    const otherAccounts = [...this.accounts.values()].filter((a) => a !== active).length;
+    const a = active.current;
+    switch (a.kind) {
       case 'signedIn':
       case 'refreshing':
         return {
           ...base,
-          state: s.kind,
-          account: s.account,
-          expiresAt: iso(s.tokens.expiresAt),
-          lastRefreshAt: iso(s.tokens.obtainedAt),
-          lastError: s.lastError,
+          state: a.kind,
+          account: a.account,
+          expiresAt: iso(a.tokens.expiresAt),
+          lastRefreshAt: iso(a.tokens.obtainedAt),
+          otherAccounts,
+          ...signIn,
+          lastError: a.lastError ?? s.lastError ?? undefined,
         };
       case 'expired':
-        return { ...base, state: 'expired', account: s.account, lastError: s.error };
-      case 'error':
-        return { ...base, state: 'error', lastError: s.error };
+        return {
+          ...base,
+          state: 'expired',
+          account: a.account,
+          otherAccounts,
+          ...signIn,
+          lastError: a.error,
+        };
+      case 'signedOut':
+        return { ...base, state: 'signedOut', otherAccounts, ...signIn };
       default:
-        return assertNever(s);
+        return assertNever(a);
     }
   }
 
-  async credentials(minTtlSeconds?: number): Promise<Credentials> {
-    let tokens = this.tokens;
-    if (!tokens) throw this.notSignedIn();
-    const minTtlMs = (minTtlSeconds ?? this.defaultMinTtl) * 1000;
-    const now = this.now();
-    // During the backoff after a failed refresh, a token that is still good is handed out as it is: every tool
-    // asking the server again would undo the backoff (and a server's Retry-After). One that has run out is
-    // still refreshed on demand, since the tool cannot work without it.
-    const backingOff = now < this.retryAt && tokens.expiresAt - now > NETWORK_GRACE_MS;
-    if (tokens.expiresAt - now < minTtlMs && !backingOff) {
-      try {
-        tokens = await this.refresh();
-      } catch (e) {
-        const err = asKeybridgeError(e);
-        // Offline: a token that is still valid is better than none; the tool asked for more, but the
-        // refresh is being retried in the background.
-        const current = this.tokens;
-        if (err.retryable && current && current.expiresAt - this.now() > NETWORK_GRACE_MS) tokens = current;
-        else throw err;
-      }
+  /** Every account, the active one marked. */
+  list(): AccountEntry[] {
+    return [...this.accounts.values()].map((a) => entryOf(a, a.id === this.activeId));
+  }
+
+  get activeAccountId(): string | null {
+    return this.activeId;
+  }
+
+  /** The account `ref` names (account id or email), or the active one; throws invalid_params / not_signed_in. */
+  resolve(ref?: AccountRef): AccountSession {
+    if (ref === undefined || ref === null) {
+      const active = this.active;
+      if (!active) throw this.notSignedIn();
+      return active;
     }
-    const account = this.account ?? accountFromTokens(tokens);
-    return {
-      accessToken: tokens.accessToken,
-      tokenType: 'Bearer',
-      expiresAt: iso(tokens.expiresAt),
-      accountId: account.accountId,
-      planType: account.planType,
-    };
+    return resolveAccount(this.accounts.values(), ref);
   }
 
-  /** Single-flight: every caller during a refresh shares the one grant's outcome. */
-  refresh(): Promise<StoredSession> {
-    if (this.inFlight) return this.inFlight;
-    const tokens = this.tokens;
-    if (!tokens) return Promise.reject(this.notSignedIn());
-    this.clearTimer();
-    const run = this.runRefresh(tokens).finally(() => {
-      if (this.inFlight === run) this.inFlight = null;
-      this.emit();
-    });
-    this.inFlight = run;
-    this.emit();
-    return run;
+  // ---- tokens ----
+
+  async credentials(minTtlSeconds?: number, account?: AccountRef): Promise<Credentials> {
+    return this.resolve(account).credentials(minTtlSeconds);
   }
 
-  private async runRefresh(old: StoredSession): Promise<StoredSession> {
-    let set: TokenSet;
+  /** Single-flight refresh of one account (default: the active one). */
+  refresh(account?: AccountRef): Promise<StoredSession> {
     try {
-      set = await this.auth.refresh(old.refreshToken);
+      return this.resolve(account).refresh();
     } catch (e) {
-      const err = asKeybridgeError(e);
-      if (this.tokens !== old) throw err; // signed out or replaced meanwhile: nothing to keep or schedule
-      if (err.reloginRequired || err.code === 'relogin_required') {
-        this.log(`refresh: ${err.message} — sign-in required`);
-        await this.endSession('expired', err);
-        throw err;
-      }
-      this.failures += 1;
-      const retryAfterMs = err.retryAfterMs;
-      const delay = backoffDelayMs(this.failures - 1, retryAfterMs, this.random);
-      this.lastError = {
-        code: err.code === 'internal' ? 'network' : err.code,
-        message: `Could not refresh the session (${err.message}). Keeping it and retrying in ${Math.ceil(delay / 1000)} s.`,
-      };
-      this.log(`refresh failed (attempt ${this.failures}), retrying in ${delay} ms: ${err.message}`);
-      this.retryAt = this.now() + delay;
-      this.schedule(delay);
-      throw new KeybridgeError('refresh_failed', this.lastError.message, { cause: err, retryable: true });
+      return Promise.reject(e as Error);
     }
-    if (this.tokens !== old) return this.tokens ?? Promise.reject(this.notSignedIn());
-    const next: StoredSession = {
-      version: 1,
-      accessToken: set.accessToken,
-      refreshToken: set.refreshToken ?? old.refreshToken,
-      idToken: set.idToken ?? old.idToken,
-      expiresAt: set.expiresAt,
-      obtainedAt: this.now(),
-    };
-    // Persist first: the old refresh token is spent now, so losing the new one would end the session.
-    let saveError: KeybridgeError | null = null;
-    try {
-      await this.vault.save(next);
-    } catch (e) {
-      // Keep the new tokens in memory rather than lose them; the next refresh tries to save again.
-      saveError = asKeybridgeError(e);
-      this.log(`vault: could not save the refreshed session: ${saveError.message}`);
-    }
-    this.tokens = next;
-    const account = accountFromTokens(next);
-    if (account.planType !== this.account?.planType) this.log(`plan is now ${account.planType ?? 'unknown'}`);
-    this.account = account;
-    this.failures = 0;
-    this.retryAt = 0;
-    this.lastError = saveError
-      ? {
-          code: 'vault_write_failed',
-          message: `The refreshed session could not be saved to disk: ${saveError.message}`,
-        }
-      : null;
-    this.log(`refreshed; next expiry ${iso(next.expiresAt)}`);
-    this.emitCredentials('refreshed');
-    this.schedule(refreshDelayMs(next, this.now(), this.random));
-    return next;
   }
+
+  /** An account's current access token (default: the active one's) without refreshing, or null. */
+  currentCredentials(account?: AccountRef): SessionCredentials | null {
+    if (account === undefined) return this.active?.currentCredentials() ?? null;
+    try {
+      return this.resolve(account).currentCredentials();
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- switching ----
+
+  /** Makes `ref` the active account; tells tools (`switched`) and the status listeners. */
+  async switchTo(ref: AccountRef): Promise<AccountSession> {
+    const target = this.resolve(ref);
+    if (target.id === this.activeId) return target;
+    this.activeId = target.id;
+    target.lastUsedAt = this.now();
+    this.log(`switched to ${target.account.email ?? target.id}`);
+    await this.persist();
+    this.emitCredentials(target, 'switched');
+    this.update(this.state);
+    return target;
+  }
+
+  // ---- sign-in ----
 
   async login(): Promise<SignInInfo> {
-    if (this.attempt) return this.signInInfo(this.attempt);
+    const s = this.running();
+    if (s.signIn) return signInInfo(s.signIn.attempt);
     let attempt: SignInAttempt;
     try {
       attempt = await this.auth.beginSignIn();
     } catch (e) {
       const err = asKeybridgeError(e);
-      this.lastError = err.toJSON();
-      this.emit();
+      this.update({ ...this.running(), lastError: err.toJSON() });
       throw err;
     }
-    this.attempt = attempt;
-    this.lastError = null;
-    this.signInDone = attempt.result.then(
+    const done = attempt.result.then(
       (set) => this.completeSignIn(attempt, set),
       (e: unknown) => {
         const err = asKeybridgeError(e);
-        if (this.attempt === attempt) {
-          this.attempt = null;
-          this.lastError = err.toJSON();
+        const now = this.running();
+        if (now.signIn?.attempt === attempt) {
           this.log(`sign-in ended: ${err.code}`);
-          this.emit();
+          this.update({ ...now, signIn: null, lastError: err.toJSON() });
         }
         throw err;
       },
     );
     // Nobody may be waiting; the outcome is in the status either way.
-    this.signInDone.catch(() => {});
-    this.emit();
-    return this.signInInfo(attempt);
+    done.catch(() => {});
+    this.update({ ...this.running(), signIn: { attempt, done }, lastError: null });
+    return signInInfo(attempt);
   }
 
   private async completeSignIn(attempt: SignInAttempt, set: TokenSet): Promise<Status> {
+    const endAttempt = (lastError: ErrorInfo | null) => {
+      const now = this.running();
+      if (now.signIn?.attempt === attempt) this.update({ ...now, signIn: null, lastError });
+    };
     if (!set.refreshToken) {
-      throw new KeybridgeError(
+      const err = new KeybridgeError(
         'invalid_token_response',
         'The sign-in returned no refresh token, so Keybridge could not keep the session. Try signing in again.',
       );
+      endAttempt(err.toJSON());
+      throw err;
     }
     const stored: StoredSession = {
       version: 1,
@@ -328,42 +300,45 @@ export class Session implements SessionManager {
       expiresAt: set.expiresAt,
       obtainedAt: this.now(),
     };
-    const previous = this.tokens;
+    const id = accountKeyOf(stored);
+    const previousActive = this.activeId;
     try {
-      await this.vault.save(stored);
+      await this.persist({ id, tokens: stored, makeActive: true });
     } catch (e) {
       const err = asKeybridgeError(e);
-      if (this.attempt === attempt) this.attempt = null;
-      this.lastError = {
+      endAttempt({
         code: err.code,
         message: `Signed in, but the session could not be saved: ${err.message}`,
-      };
-      this.emit();
+      });
       throw err;
     }
-    if (this.attempt === attempt) this.attempt = null;
-    this.tokens = stored;
-    this.account = accountFromTokens(stored);
-    this.ended = null;
-    this.lastError = null;
-    this.failures = 0;
-    this.retryAt = 0;
-    this.log(`signed in as ${this.account.email ?? 'unknown'} (${this.account.planType ?? 'unknown plan'})`);
-    this.schedule(refreshDelayMs(stored, this.now(), this.random));
-    this.emitCredentials('signedIn');
-    this.emit();
-    // Signing in again replaced an older login: its refresh token is no longer ours to keep.
-    if (previous && previous.refreshToken !== stored.refreshToken) {
-      void this.auth.revoke(previous.refreshToken, 'refresh_token');
+    this.activeId = id;
+    const existing = this.accounts.get(id);
+    let account: AccountSession;
+    if (existing && existing.current.kind !== 'signedOut') {
+      account = existing;
+      account.lastUsedAt = this.now();
+      await account.replace(stored);
+    } else {
+      account = this.newAccount(id, stored, this.now());
+      this.accounts.set(id, account);
+      this.emitCredentials(account, 'signedIn');
     }
+    const info = account.account;
+    this.log(
+      `signed in as ${info.email ?? 'unknown'} (${info.planType ?? 'unknown plan'})` +
+        (previousActive && previousActive !== id ? `; ${this.accounts.size} accounts` : ''),
+    );
+    endAttempt(null);
     return this.status();
   }
 
   async waitForSignIn(): Promise<Status> {
-    if (this.signInDone && this.attempt) return this.signInDone;
-    const s = this.status();
-    if (s.state === 'signedIn' || s.state === 'refreshing') return s;
-    if (this.lastError) throw new KeybridgeError(this.lastError.code as never, this.lastError.message);
+    const s = this.state;
+    if (s.kind === 'running' && s.signIn) return s.signIn.done;
+    const status = this.status();
+    if (status.state === 'signedIn' || status.state === 'refreshing') return status;
+    if (status.lastError) throw new KeybridgeError(status.lastError.code as never, status.lastError.message);
     throw new KeybridgeError(
       'no_sign_in_pending',
       'No sign-in is in progress. Start one with `keybridge login`.',
@@ -371,146 +346,188 @@ export class Session implements SessionManager {
   }
 
   cancelSignIn(): boolean {
-    if (!this.attempt) return false;
-    this.attempt.cancel();
+    const s = this.state;
+    if (s.kind !== 'running' || !s.signIn) return false;
+    s.signIn.attempt.cancel();
     return true;
   }
 
   async openUrl(url: string): Promise<Status> {
-    const done = this.signInDone;
-    if (!this.attempt || !done) {
+    const s = this.state;
+    if (s.kind !== 'running' || !s.signIn) {
       throw new KeybridgeError(
         'no_sign_in_pending',
         'There is no sign-in waiting for this link. Start a sign-in first, then open or paste the link it gives you.',
       );
     }
+    const done = s.signIn.done;
     await this.auth.handleRedirectUrl(url);
     return done;
   }
 
-  async logout(): Promise<{ revoked: boolean }> {
+  // ---- sign-out ----
+
+  /**
+   * Signs out one account (`account`), every account (`all`), or the active one. When the active account goes,
+   * the most recently used remaining one becomes active. Each signed-out refresh token is revoked at the server.
+   */
+  async logout(opts: { account?: AccountRef; all?: boolean } = {}): Promise<{
+    revoked: boolean;
+    signedOut: string[];
+  }> {
     this.cancelSignIn();
-    // Let a refresh in flight land first, so the refresh token we revoke is the live one.
-    if (this.inFlight) await this.inFlight.catch(() => {});
-    const tokens = this.tokens;
-    this.clearTimer();
-    this.tokens = null;
-    this.account = null;
-    this.ended = null;
-    this.lastError = null;
-    this.failures = 0;
-    this.retryAt = 0;
-    // Tools hear it before the vault is wiped: from here on no token is handed out.
-    if (tokens) this.emitCredentials('signedOut');
-    await this.vault.clear();
-    this.log('signed out');
-    this.emit();
-    if (!tokens) return { revoked: false };
-    return { revoked: await this.auth.revoke(tokens.refreshToken, 'refresh_token') };
+    const targets = opts.all
+      ? [...this.accounts.values()]
+      : opts.account !== undefined
+        ? [this.resolve(opts.account)]
+        : this.active
+          ? [this.active]
+          : [];
+    if (this.state.kind === 'running') this.state = { ...this.state, lastError: null };
+    const results = await Promise.all(targets.map((a) => a.signOut()));
+    this.log(targets.length > 0 ? `signed out ${targets.length} account(s)` : 'signed out');
+    this.update(this.state);
+    return {
+      revoked: results.length > 0 && results.every((r) => r.revoked),
+      signedOut: targets.map((a) => a.id),
+    };
   }
+
+  // ---- listeners ----
 
   onChange(listener: (status: Status) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Every change of the access token: restored at start, signed in, refreshed; null on sign-out or expiry. */
+  /** Every change of an access token, of any account (`scope` says which, and whether it is the active one). */
   onCredentials(listener: CredentialsListener): () => void {
     this.credentialListeners.add(listener);
     return () => this.credentialListeners.delete(listener);
   }
 
-  /** The current access token (and id_token) without refreshing, or null when there is none. */
-  currentCredentials(): SessionCredentials | null {
-    const tokens = this.tokens;
-    if (!tokens) return null;
-    const account = this.account ?? accountFromTokens(tokens);
-    return {
-      accessToken: tokens.accessToken,
-      idToken: tokens.idToken,
-      expiresAt: tokens.expiresAt,
-      obtainedAt: tokens.obtainedAt,
-      accountId: account.accountId,
-      planType: account.planType,
-    };
+  /** Any change of the account list: added, removed, switched, a state or plan changed. */
+  onAccounts(listener: () => void): () => void {
+    this.accountListeners.add(listener);
+    return () => this.accountListeners.delete(listener);
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    this.clearTimer();
-    this.attempt?.cancel();
-    if (this.inFlight) await this.inFlight.catch(() => {});
+    const s = this.state;
+    if (s.kind === 'running') s.signIn?.attempt.cancel();
+    await Promise.all([...this.accounts.values()].map((a) => a.close()));
     this.listeners.clear();
     this.credentialListeners.clear();
+    this.accountListeners.clear();
   }
 
-  private async endSession(kind: 'expired', err: KeybridgeError): Promise<void> {
-    const account = this.account ?? undefined;
-    this.clearTimer();
-    this.tokens = null;
-    this.account = null;
-    this.lastError = null;
-    this.ended = { kind, error: err.toJSON(), account };
-    this.emitCredentials('expired');
-    try {
-      await this.vault.clear();
-    } catch (e) {
-      this.log(`vault: could not remove the ended session: ${asKeybridgeError(e).message}`);
-    }
-  }
+  // ---- internals ----
 
-  private schedule(delayMs: number): void {
-    this.clearTimer();
-    if (this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.refresh().catch(() => {
-        /* the outcome is in the status and the log; a retry is scheduled where one makes sense */
-      });
-    }, delayMs);
-    // The broker's server keeps the host alive; the timer alone must not.
-    this.timer.unref?.();
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private notSignedIn(): KeybridgeError {
-    if (this.ended?.kind === 'expired') {
-      return new KeybridgeError('not_signed_in', `${this.ended.error.message} Sign in again to continue.`, {
-        reloginRequired: true,
-      });
-    }
-    return new KeybridgeError(
-      'not_signed_in',
-      'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.',
+  private newAccount(id: string, tokens: StoredSession, lastUsedAt?: number): AccountSession {
+    return new AccountSession(
+      id,
+      tokens,
+      {
+        auth: this.auth,
+        store: {
+          save: (accountId, next) => this.persist({ id: accountId, tokens: next }),
+          remove: () => this.persist(),
+        },
+        log: this.log,
+        now: this.now,
+        random: this.random,
+        defaultMinTtlSeconds: this.defaultMinTtl,
+        onChange: (a, reason) => this.onAccountChange(a, reason),
+      },
+      lastUsedAt,
     );
   }
 
-  private signInInfo(a: SignInAttempt): SignInInfo {
-    return {
-      url: a.url,
-      redirectUri: a.redirectUri,
-      startedAt: iso(a.startedAt),
-      expiresAt: iso(a.expiresAt),
-    };
+  /** Every account's change lands here: the account list, the active account, the credentials, the status. */
+  private onAccountChange(account: AccountSession, reason?: CredentialsReason): void {
+    if (this.accounts.get(account.id) !== account) return;
+    if (account.current.kind === 'signedOut') {
+      this.accounts.delete(account.id);
+      if (this.activeId === account.id) {
+        // The most recently used remaining account takes over; tools on the active account hear `switched`.
+        const next = this.mostRecentlyUsed();
+        this.activeId = next?.id ?? null;
+        if (next) {
+          next.lastUsedAt = this.now();
+          this.emitCredentials(next, 'switched');
+          this.emitCredentials(account, 'signedOut', false);
+        } else if (reason) this.emitCredentials(account, reason, true);
+      } else if (reason) this.emitCredentials(account, reason, false);
+    } else if (reason) this.emitCredentials(account, reason);
+    this.update(this.state);
   }
 
-  private emitCredentials(reason: CredentialsReason): void {
+  /** The remaining account used last (signed-in ones first). */
+  private mostRecentlyUsed(): AccountSession | null {
+    const all = [...this.accounts.values()].filter((a) => a.current.kind !== 'signedOut');
+    const live = all.filter((a) => a.tokens);
+    const pool = live.length > 0 ? live : all;
+    pool.sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0));
+    return pool[0] ?? null;
+  }
+
+  /**
+   * Writes every account that has tokens, and the active one, in one atomic write (none left: the vault is
+   * removed). `pending` is written in place of what the account holds now (a rotated token is saved before
+   * the account takes it).
+   */
+  private persist(pending?: { id: string; tokens: StoredSession; makeActive?: boolean }): Promise<void> {
+    const accounts: VaultContents['accounts'] = {};
+    for (const a of this.accounts.values()) {
+      const tokens = a.tokens;
+      if (tokens)
+        accounts[a.id] =
+          a.lastUsedAt === undefined ? { session: tokens } : { session: tokens, lastUsedAt: a.lastUsedAt };
+    }
+    if (pending) {
+      const lastUsedAt = pending.makeActive ? this.now() : this.accounts.get(pending.id)?.lastUsedAt;
+      accounts[pending.id] =
+        lastUsedAt === undefined ? { session: pending.tokens } : { session: pending.tokens, lastUsedAt };
+    }
+    const wanted = pending?.makeActive ? pending.id : this.activeId;
+    const activeAccountId = wanted !== null && wanted in accounts ? wanted : null;
+    if (Object.keys(accounts).length === 0) return this.vault.clear();
+    return this.vault.save({ version: 2, activeAccountId, accounts });
+  }
+
+  private emitCredentials(account: AccountSession, reason: CredentialsReason, active?: boolean): void {
     if (this.credentialListeners.size === 0) return;
-    const credentials = this.currentCredentials();
+    const credentials = account.currentCredentials();
+    const scope = { accountId: account.id, active: active ?? account.id === this.activeId };
     for (const l of this.credentialListeners) {
       try {
-        l(credentials, reason);
+        l(credentials, reason, scope);
       } catch (e) {
         this.log(`credentials listener failed: ${asKeybridgeError(e).message}`);
       }
     }
   }
 
-  private emit(): void {
+  private running(): Extract<SessionState, { kind: 'running' }> {
+    if (this.state.kind !== 'running') {
+      throw new KeybridgeError(
+        'vault_unreadable',
+        this.state.kind === 'error' ? this.state.error.message : 'Keybridge is still starting.',
+      );
+    }
+    return this.state;
+  }
+
+  /** The one place the host state is set and the status emitted. */
+  private update(next: SessionState): void {
+    this.state = next;
+    for (const l of this.accountListeners) {
+      try {
+        l();
+      } catch (e) {
+        this.log(`accounts listener failed: ${asKeybridgeError(e).message}`);
+      }
+    }
     if (this.listeners.size === 0) return;
     const status = this.status();
     for (const l of this.listeners) {
@@ -521,6 +538,44 @@ export class Session implements SessionManager {
       }
     }
   }
+
+  private notSignedIn(): KeybridgeError {
+    const active = this.active?.current;
+    if (active?.kind === 'expired') {
+      return new KeybridgeError('not_signed_in', `${active.error.message} Sign in again to continue.`, {
+        reloginRequired: true,
+      });
+    }
+    return new KeybridgeError(
+      'not_signed_in',
+      'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.',
+    );
+  }
+}
+
+function entryOf(a: AccountSession, active: boolean): AccountEntry {
+  const s: AccountState = a.current;
+  const info: AccountInfo = s.account;
+  const entry: AccountEntry = {
+    accountId: a.id,
+    email: info.email,
+    planType: info.planType,
+    active,
+    state: s.kind,
+  };
+  if (a.lastUsedAt !== undefined) entry.lastUsedAt = iso(a.lastUsedAt);
+  if (s.kind === 'expired') entry.lastError = s.error;
+  else if ((s.kind === 'signedIn' || s.kind === 'refreshing') && s.lastError) entry.lastError = s.lastError;
+  return entry;
+}
+
+function signInInfo(a: SignInAttempt): SignInInfo {
+  return {
+    url: a.url,
+    redirectUri: a.redirectUri,
+    startedAt: iso(a.startedAt),
+    expiresAt: iso(a.expiresAt),
+  };
 }
 
 function iso(ms: number): string {
@@ -528,5 +583,5 @@ function iso(ms: number): string {
 }
 
 function assertNever(x: never): never {
-  throw new Error(`unhandled session state ${JSON.stringify(x)}`);
+  throw new Error(`unhandled account state ${JSON.stringify(x)}`);
 }

@@ -9,6 +9,9 @@
  * - No token is served after sign-out or revocation: the check runs again after any await, so a request
  *   that was in flight when the session ended or the tool was revoked fails too (-32001 / -32003).
  * - `credentials.changed` carries `accessToken` only to tools whose name is recorded as allowed.
+ * - Several accounts (docs/accounts.md): a tool that names `account` in its requests is pinned to that account
+ *   and hears only that account's changes; every other tool follows the active account, and hears `switched`
+ *   (with the new account's token) when it changes.
  * - The refresh token never leaves the session.
  */
 import { createHash } from 'node:crypto';
@@ -16,16 +19,24 @@ import type { CodexStatus, Credentials, CredentialsChanged, ToolInfo } from '../
 import type { BrokerNotice, CallContext, PeerInfo, Service, ServiceEvent } from '../api/service';
 import type { CodexSharing } from '../codex/sharing';
 import { KeybridgeError } from '../errors';
-import type { CredentialsListener, CredentialsReason, SessionCredentials } from '../session/session';
+import type {
+  CredentialsListener,
+  CredentialsReason,
+  CredentialsScope,
+  SessionCredentials,
+} from '../session/session';
 import type { ApprovalChange, ApprovalGate } from './approvals';
 
 /** The session as the tools need it (core/session's Session fits). */
 export interface ToolsSession {
-  credentials(minTtlSeconds?: number): Promise<Credentials>;
-  /** Single-flight refresh. */
-  refresh(): Promise<unknown>;
-  currentCredentials(): SessionCredentials | null;
+  /** `account`: an account id or email; default the active account. */
+  credentials(minTtlSeconds?: number, account?: string): Promise<Credentials>;
+  /** Single-flight refresh (per account). */
+  refresh(account?: string): Promise<unknown>;
+  currentCredentials(account?: string): SessionCredentials | null;
   onCredentials(listener: CredentialsListener): () => void;
+  /** The account id `ref` names; throws invalid_params (listing the known ones) when none. */
+  resolve(ref: string): { id: string };
 }
 
 export interface ToolsServiceOptions {
@@ -100,32 +111,56 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
     toolsTimer.unref?.();
   };
 
-  /** The credentials.changed params for one tool; `names` limits it to those tools. */
-  const credentialsNotice = (
+  /** Tools that named an account in their requests: tool name → account id. */
+  const pins = new Map<string, string>();
+
+  const paramsOf = (
     reason: CredentialsChanged['reason'],
-    names?: ReadonlySet<string>,
-  ): BrokerNotice => {
-    const creds = session.currentCredentials();
+    creds: SessionCredentials | null,
+    accountId: string | null,
+    client: { name: string },
+  ): CredentialsChanged => {
+    const access = gate.recordedAccess(client.name);
     const base = {
       reason,
       expiresAt: creds ? new Date(creds.expiresAt).toISOString() : null,
       tokenSha256: creds ? currentSha256(creds.accessToken) : null,
-      accountId: creds ? creds.accountId : null,
+      accountId: creds ? creds.accountId : accountId,
     };
-    return {
-      method: 'credentials.changed',
-      topic: 'credentials',
-      paramsFor(client) {
-        if (names && !names.has(client.name)) return undefined;
-        const access = gate.recordedAccess(client.name);
-        const params: CredentialsChanged =
-          access === 'allowed' && creds
-            ? { ...base, accessToken: creds.accessToken, access }
-            : { ...base, access };
-        return params;
-      },
-    };
+    return access === 'allowed' && creds
+      ? { ...base, accessToken: creds.accessToken, access }
+      : { ...base, access };
   };
+
+  /**
+   * A change of one account's token: tools pinned to that account hear it; the others hear it when it is the
+   * active account's (a switch only reaches tools that are not pinned).
+   */
+  const accountNotice = (
+    reason: CredentialsChanged['reason'],
+    creds: SessionCredentials | null,
+    scope: CredentialsScope,
+  ): BrokerNotice => ({
+    method: 'credentials.changed',
+    topic: 'credentials',
+    paramsFor(client) {
+      const pinned = pins.get(client.name);
+      if (pinned !== undefined ? pinned !== scope.accountId || reason === 'switched' : !scope.active)
+        return undefined;
+      return paramsOf(reason, creds, scope.accountId, client);
+    },
+  });
+
+  /** A change of the tools' access (`names`): each hears about the account it uses. */
+  const accessNotice = (reason: CredentialsChanged['reason'], names: ReadonlySet<string>): BrokerNotice => ({
+    method: 'credentials.changed',
+    topic: 'credentials',
+    paramsFor(client) {
+      if (!names.has(client.name)) return undefined;
+      const pinned = pins.get(client.name);
+      return paramsOf(reason, session.currentCredentials(pinned), pinned ?? null, client);
+    },
+  });
 
   /**
    * Notices that end access go out after the current microtasks: a request whose check passed just before the
@@ -134,14 +169,16 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
    */
   const afterPendingAnswers = (send: () => void) => setImmediate(send);
 
-  const stopSession = session.onCredentials((_creds, reason: CredentialsReason) => {
-    // A new token (or none): the cached hash must not outlive the token it names.
-    hashed = null;
+  const stopSession = session.onCredentials((creds, reason: CredentialsReason, scope) => {
     // Restored at start: no tool is connected yet.
     if (reason === 'restored') return;
-    if (reason === 'signedOut' || reason === 'expired')
-      afterPendingAnswers(() => notice(credentialsNotice(reason)));
-    else notice(credentialsNotice(reason));
+    if (reason === 'signedOut' || reason === 'expired') {
+      hashed = null;
+      afterPendingAnswers(() => notice(accountNotice(reason, null, scope)));
+      // A signed-out account no longer pins anyone: those tools follow the active account again.
+      if (reason === 'signedOut')
+        for (const [name, id] of pins) if (id === scope.accountId) pins.delete(name);
+    } else notice(accountNotice(reason, creds, scope));
   });
 
   const stopGate = gate.onChange((change: ApprovalChange) => {
@@ -167,12 +204,11 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
         break;
       }
       case 'decided':
-        if (change.by === 'user' && change.decision === 'allowed')
-          notice(credentialsNotice('approved', only));
-        else if (change.by === 'user') afterPendingAnswers(() => notice(credentialsNotice('denied', only)));
+        if (change.by === 'user' && change.decision === 'allowed') notice(accessNotice('approved', only));
+        else if (change.by === 'user') afterPendingAnswers(() => notice(accessNotice('denied', only)));
         break;
       case 'revoked':
-        afterPendingAnswers(() => notice(credentialsNotice('revoked', only)));
+        afterPendingAnswers(() => notice(accessNotice('revoked', only)));
         break;
       case 'timedOut':
         break;
@@ -186,13 +222,20 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const toolOf = (ctx: CallContext): string | undefined =>
     ctx.transport === 'broker' ? ctx.client?.name : undefined;
 
-  /** Not signed in: fail with the session's own error before asking anyone to approve anything. */
-  const requireSignedIn = async (minTtl?: number) => {
-    if (!session.currentCredentials()) await session.credentials(minTtl);
+  /** Not signed in (or no such account): fail with the session's own error before asking for approval. */
+  const requireSignedIn = async (minTtl?: number, account?: string) => {
+    if (!session.currentCredentials(account)) await session.credentials(minTtl, account);
   };
 
-  /** After any await: the tool must still be allowed and the session must still exist. */
-  const stillServed = (name: string | undefined, ctx: CallContext) => {
+  /** A tool that names an account is pinned to it; one that names none follows the active account again. */
+  const pin = (name: string | undefined, account: string | undefined) => {
+    if (name === undefined) return;
+    if (account === undefined) pins.delete(name);
+    else pins.set(name, session.resolve(account).id);
+  };
+
+  /** After any await: the tool must still be allowed and the account must still be signed in. */
+  const stillServed = (name: string | undefined, ctx: CallContext, account?: string) => {
     if (name !== undefined) {
       if (gate.access(name) !== 'allowed') {
         throw new KeybridgeError(
@@ -201,7 +244,7 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
         );
       }
     }
-    if (!session.currentCredentials()) {
+    if (!session.currentCredentials(account)) {
       throw new KeybridgeError(
         'not_signed_in',
         'Signed out while the request was running. Sign in from the Keybridge tray or run `keybridge login`.',
@@ -222,26 +265,30 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       const name = toolOf(ctx);
       // A tool on record as allowed (every request after its first) has nothing to ask: the session's own
       // not-signed-in error comes from `credentials` below, and `stillServed` checks again after the await.
+      const account = params?.account;
       if (name !== undefined && gate.recordedAccess(name) !== 'allowed') {
-        await requireSignedIn(params?.minTtlSeconds);
+        await requireSignedIn(params?.minTtlSeconds, account);
         await gate.authorize(name, ctx.peer);
       }
-      const creds = await session.credentials(params?.minTtlSeconds);
-      stillServed(name, ctx);
+      const creds = await session.credentials(params?.minTtlSeconds, account);
+      stillServed(name, ctx, account);
+      pin(name, account);
       return creds;
     },
 
     async 'credentials.invalidate'(params, ctx) {
       const name = toolOf(ctx);
-      await requireSignedIn();
+      const account = params.account;
+      await requireSignedIn(undefined, account);
       if (name !== undefined) await gate.authorize(name, ctx.peer);
-      const current = session.currentCredentials();
+      const current = session.currentCredentials(account);
       if (current && currentSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
         opts.log?.(`tools: ${name ?? 'a caller'} reports the current token as rejected; refreshing`);
-        await session.refresh();
+        await session.refresh(account);
       }
-      const creds = await session.credentials();
-      stillServed(name, ctx);
+      const creds = await session.credentials(undefined, account);
+      stillServed(name, ctx, account);
+      pin(name, account);
       return creds;
     },
 
@@ -311,7 +358,7 @@ function reportedPeer(ctx: CallContext): PeerInfo | undefined {
  * approval or Codex sharing (credentials straight from the session; `tools.*` and `codex.*` unavailable).
  */
 export function toolHandlers(
-  session: { credentials(minTtlSeconds?: number): Promise<Credentials> },
+  session: { credentials(minTtlSeconds?: number, account?: string): Promise<Credentials> },
   tools?: ToolsService,
 ): Omit<ToolsService, 'close'> {
   if (tools) {
@@ -322,8 +369,8 @@ export function toolHandlers(
     throw new KeybridgeError('internal', 'This host does not manage tools or Codex sharing.');
   };
   return {
-    'credentials.get': async (params) => session.credentials(params?.minTtlSeconds),
-    'credentials.invalidate': async () => session.credentials(),
+    'credentials.get': async (params) => session.credentials(params?.minTtlSeconds, params?.account),
+    'credentials.invalidate': async (params) => session.credentials(undefined, params.account),
     'tools.list': async () => [],
     'tools.decide': unavailable,
     'tools.revoke': unavailable,

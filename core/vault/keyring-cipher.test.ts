@@ -9,6 +9,7 @@ import { FILE_KEY_INFO, createFileKeyCipher } from './file-key-cipher';
 import { KEYRING_INFO, createKeyringCipher, deleteKeyringKey, keyringAccountFor } from './keyring-cipher';
 import { createSealedCipher } from './sealed';
 import { selectNodeCipher } from './select-cipher';
+import { activeSession, singleAccount } from './contents';
 import { Vault } from './vault';
 
 let root: string;
@@ -162,7 +163,7 @@ describe('selectNodeCipher', () => {
   it('keeps the file key for a vault it sealed, without consulting a keyring (even a hung one)', async () => {
     const dir = join(root, 'data');
     const s = session();
-    await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).save(s);
+    await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).save(singleAccount(s));
     const bus = await hungBus();
     try {
       const started = Date.now();
@@ -171,7 +172,7 @@ describe('selectNodeCipher', () => {
       });
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(bus.connections()).toBe(0);
-      expect(await new Vault({ dir, cipher }).load()).toEqual(s);
+      expect(activeSession(await new Vault({ dir, cipher }).load())).toEqual(s);
     } finally {
       await bus.close();
     }
@@ -181,7 +182,7 @@ describe('selectNodeCipher', () => {
     const dir = join(root, 'data');
     // Sealed as the keyring cipher would seal it (same kind, a key we then "lose").
     const gone = createSealedCipher(randomBytes(32), KEYRING_INFO);
-    await new Vault({ dir, cipher: gone }).save(session());
+    await new Vault({ dir, cipher: gone }).save(singleAccount(session()));
     const lines: string[] = [];
     const cipher = await selectNodeCipher(dir, { env: noBus(), log: (l) => lines.push(l) });
     expect(cipher.info.kind).toBe('file-key');
@@ -192,8 +193,8 @@ describe('selectNodeCipher', () => {
       message: expect.stringContaining('OS keyring'),
     });
     const fresh = session();
-    await vault.save(fresh);
-    expect(await vault.load()).toEqual(fresh);
+    await vault.save(singleAccount(fresh));
+    expect(activeSession(await vault.load())).toEqual(fresh);
     expect((await fs.readdir(dir)).filter((n) => n.startsWith('vault.broken-'))).toHaveLength(1);
   });
 });
@@ -210,9 +211,9 @@ describe('with a reachable OS keyring', () => {
         expect(first.info).toEqual(KEYRING_INFO);
         const dir = join(root, 'data');
         const s = session();
-        await new Vault({ dir, cipher: first }).save(s);
+        await new Vault({ dir, cipher: first }).save(singleAccount(s));
         const second = await createKeyringCipher({ service, account });
-        expect(await new Vault({ dir, cipher: second }).load()).toEqual(s);
+        expect(activeSession(await new Vault({ dir, cipher: second }).load())).toEqual(s);
         await expect(fs.access(join(dir, 'vault.key'))).rejects.toMatchObject({ code: 'ENOENT' });
       } finally {
         await deleteKeyringKey({ service, account });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileKeyCipher } from './file-key-cipher';
-import { sessionFor, sessionNumber } from '../../test/support/vault-fixtures';
+import { vaultFor, vaultNumber } from '../../test/support/vault-fixtures';
 import { Vault } from './vault';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,11 +30,11 @@ beforeAll(async () => {
     entry,
     `import { Vault } from ${JSON.stringify(join(here, 'vault'))};
 import { createFileKeyCipher } from ${JSON.stringify(join(here, 'file-key-cipher'))};
-import { sessionFor } from ${JSON.stringify(join(here, '../../test/support/vault-fixtures'))};
+import { vaultFor } from ${JSON.stringify(join(here, '../../test/support/vault-fixtures'))};
 const [dir, from] = process.argv.slice(2);
 const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
 for (let n = Number(from) + 1; ; n++) {
-  await vault.save(sessionFor(n, ${PADDING}));
+  await vault.save(vaultFor(n, ${PADDING}));
   process.stdout.write(n + '\\n');
 }
 `,
@@ -81,7 +81,7 @@ describe('vault atomicity under SIGKILL', () => {
   it(`leaves a whole session, old or new, after ${KILLS} kills at random moments`, async () => {
     const dir = join(root, 'data');
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
-    await vault.save(sessionFor(0, PADDING));
+    await vault.save(vaultFor(0, PADDING));
     let n = 0;
     let strays = 0;
     for (let round = 0; round < KILLS; round++) {
@@ -93,8 +93,8 @@ describe('vault atomicity under SIGKILL', () => {
 
       const loaded = await vault.load(); // a torn or mixed file would throw vault_unreadable here
       expect(loaded).not.toBeNull();
-      const m = sessionNumber(loaded!);
-      expect(loaded).toEqual(sessionFor(m, PADDING)); // every field from the same save
+      const m = vaultNumber(loaded!);
+      expect(loaded).toEqual(vaultFor(m, PADDING)); // every field of every account from the same save
       expect(m).toBeGreaterThanOrEqual(acknowledged); // a finished save is never lost
       expect(m).toBeGreaterThanOrEqual(n); // never older than what was there before
       n = m;
@@ -104,7 +104,7 @@ describe('vault atomicity under SIGKILL', () => {
     expect((await fs.readdir(dir)).filter((name) => name.startsWith('vault.broken-'))).toEqual([]);
 
     // Temp files the killed savers left behind are cleaned by the next save.
-    await vault.save(sessionFor(n + 1, PADDING));
+    await vault.save(vaultFor(n + 1, PADDING));
     expect((await fs.readdir(dir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     console.log(
       `[atomicity] ${KILLS} kills, ${n} saves by the children, ${strays} stray temp files seen along the way`,

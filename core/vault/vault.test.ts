@@ -9,6 +9,8 @@ import { createSealedCipher } from './sealed';
 import { sessionFor, sessionNumber } from '../../test/support/vault-fixtures';
 import type { Cipher, StoredSession } from './types';
 import { Vault, readVaultCipherKind } from './vault';
+import { activeSession, singleAccount } from './contents';
+import { copyLegacyFixture, legacySession, writeLegacyVault } from '../../test/support/legacy-vault';
 
 let root: string;
 let dir: string;
@@ -49,34 +51,34 @@ async function expectUnreadable(p: Promise<unknown>): Promise<KeybridgeError> {
 describe('Vault', () => {
   it('returns null when there is no vault (and no folder)', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(join(root, 'keys')) });
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
     expect(vault.path).toBe(join(dir, 'vault.bin'));
   });
 
   it('round-trips a session, also through a new Vault and cipher (a restart)', async () => {
     const s = randomSession();
-    await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).save(s);
+    await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).save(singleAccount(s));
     const again = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
-    expect(await again.load()).toEqual(s);
+    expect(activeSession(await again.load())).toEqual(s);
     const { idToken: _omit, ...withoutId } = s;
-    await again.save(withoutId);
-    expect(await again.load()).toEqual(withoutId);
+    await again.save(singleAccount(withoutId));
+    expect(activeSession(await again.load())).toEqual(withoutId);
   });
 
   it('keeps the vault 0600 in a 0700 folder, and narrows a folder that was open to others', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     expect(await mode(vault.path)).toBe(0o600);
     expect(await mode(dir)).toBe(0o700);
     await fs.chmod(dir, 0o755);
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     expect(await mode(dir)).toBe(0o700);
   });
 
   it('never has the access or refresh token on disk in plain text or base64', async () => {
     const s = randomSession();
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
-    await vault.save(s);
+    await vault.save(singleAccount(s));
     const files = await fs.readdir(dir);
     for (const name of files) {
       const text = (await fs.readFile(join(dir, name))).toString('latin1');
@@ -99,7 +101,7 @@ describe('Vault', () => {
 
   it('moves a corrupted vault aside with its bytes intact, reports it, then starts fresh', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     const bytes = await fs.readFile(vault.path);
     bytes[bytes.length - 5]! ^= 0xff;
     await fs.writeFile(vault.path, bytes);
@@ -111,23 +113,23 @@ describe('Vault', () => {
     expect(e.message).toContain(join(dir, broken!));
     expect(e.message).toContain('Sign in again');
     expect((await fs.readFile(join(dir, broken!))).equals(bytes)).toBe(true);
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
 
     // A second broken vault in the same millisecond does not overwrite the first one.
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     await fs.writeFile(vault.path, 'garbage');
     await expectUnreadable(vault.load());
     expect(await brokenFiles()).toHaveLength(2);
   });
 
   it('reports a vault sealed with another key (same kind) as unreadable and moves it aside', async () => {
-    await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).save(randomSession());
+    await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).save(singleAccount(randomSession()));
     const otherKey = await createFileKeyCipher(join(root, 'elsewhere'));
     const vault = new Vault({ dir, cipher: otherKey });
     const e = await expectUnreadable(vault.load());
     expect(e.message).toContain('did not decrypt');
     expect(await brokenFiles()).toHaveLength(1);
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
   });
 
   it.each([
@@ -141,23 +143,23 @@ describe('Vault', () => {
     await expectUnreadable(vault.load());
     const [broken] = await brokenFiles();
     expect((await fs.readFile(join(dir, broken!))).equals(bytes)).toBe(true);
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
   });
 
   it('treats a truncated vault as unreadable', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     const bytes = await fs.readFile(vault.path);
     await fs.writeFile(vault.path, bytes.subarray(0, bytes.length - 20));
     await expectUnreadable(vault.load());
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
   });
 
   it('rejects decrypted contents that are not a valid session', async () => {
     const cipher = await createFileKeyCipher(dir);
     const vault = new Vault({ dir, cipher });
     // Sealed correctly by the same cipher, but the JSON lacks the refresh token.
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     const good = await fs.readFile(vault.path);
     const headerLength = 9 + 'file-key'.length;
     const sealed = await cipher.encrypt(
@@ -171,39 +173,39 @@ describe('Vault', () => {
   it('refuses to save a malformed session without naming its values', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
     const bad = { ...randomSession(), accessToken: '' };
-    await expect(vault.save(bad)).rejects.toMatchObject({
+    await expect(vault.save(singleAccount(bad))).rejects.toMatchObject({
       code: 'internal',
       message: expect.stringContaining('accessToken'),
     });
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
   });
 
   it('ignores a stray temp file left by a crashed writer and cleans it on the next save', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
     const first = randomSession();
-    await vault.save(first);
+    await vault.save(singleAccount(first));
     const stray = join(dir, '.vault.bin.999999999.0123456789ab.tmp'); // above any pid_max: its writer is gone
     await fs.writeFile(stray, 'half-written');
-    expect(await vault.load()).toEqual(first);
-    await vault.save(randomSession());
+    expect(activeSession(await vault.load())).toEqual(first);
+    await vault.save(singleAccount(randomSession()));
     await expect(fs.access(stray)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('serializes concurrent saves: the last one called wins', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
     const sessions = Array.from({ length: 20 }, (_, i) => sessionFor(i));
-    await Promise.all(sessions.map((s) => vault.save(s)));
-    expect(sessionNumber((await vault.load())!)).toBe(19);
+    await Promise.all(sessions.map((s) => vault.save(singleAccount(s))));
+    expect(sessionNumber(activeSession(await vault.load())!)).toBe(19);
     expect((await fs.readdir(dir)).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('clear() removes the vault and is idempotent; a clear after a save is not undone by it', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
     await vault.clear(); // nothing there yet
-    const saving = vault.save(randomSession());
+    const saving = vault.save(singleAccount(randomSession()));
     const clearing = vault.clear();
     await Promise.all([saving, clearing]);
-    expect(await vault.load()).toBeNull();
+    expect(activeSession(await vault.load())).toBeNull();
     await vault.clear();
     await expect(fs.access(vault.path)).rejects.toMatchObject({ code: 'ENOENT' });
   });
@@ -219,7 +221,7 @@ describe('Vault', () => {
     it('is reported with the reason, kept in place (it may open later), and moved aside, not overwritten, by the next save', async () => {
       const keyringCipher = fakeKeyring();
       const original = randomSession();
-      await new Vault({ dir, cipher: keyringCipher }).save(original);
+      await new Vault({ dir, cipher: keyringCipher }).save(singleAccount(original));
       const bytes = await fs.readFile(join(dir, 'vault.bin'));
 
       const fileKeyVault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
@@ -228,18 +230,18 @@ describe('Vault', () => {
       expect(e.message).toContain('sign in again');
       expect(await brokenFiles()).toEqual([]);
       // Still there for the cipher that sealed it.
-      expect(await new Vault({ dir, cipher: keyringCipher }).load()).toEqual(original);
+      expect(activeSession(await new Vault({ dir, cipher: keyringCipher }).load())).toEqual(original);
 
       const fresh = randomSession();
-      await fileKeyVault.save(fresh);
-      expect(await fileKeyVault.load()).toEqual(fresh);
+      await fileKeyVault.save(singleAccount(fresh));
+      expect(activeSession(await fileKeyVault.load())).toEqual(fresh);
       const [aside] = await brokenFiles();
       expect((await fs.readFile(join(dir, aside!))).equals(bytes)).toBe(true);
     });
 
     it('a cipher that cannot work right now does not get the vault moved aside', async () => {
       const sealer = fakeKeyring();
-      await new Vault({ dir, cipher: sealer }).save(randomSession());
+      await new Vault({ dir, cipher: sealer }).save(singleAccount(randomSession()));
       const down: Cipher = {
         info: sealer.info,
         encrypt: () => Promise.reject(new KeybridgeError('cipher_unavailable', 'down')),
@@ -247,16 +249,66 @@ describe('Vault', () => {
       };
       await expectUnreadable(new Vault({ dir, cipher: down }).load());
       expect(await brokenFiles()).toEqual([]);
-      expect(await new Vault({ dir, cipher: sealer }).load()).not.toBeNull();
+      expect(activeSession(await new Vault({ dir, cipher: sealer }).load())).not.toBeNull();
     });
   });
 
   it('honours a custom file name, also for the moved-aside copy', async () => {
     const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir), fileName: 'tokens.dat' });
-    await vault.save(randomSession());
+    await vault.save(singleAccount(randomSession()));
     expect(vault.path).toBe(join(dir, 'tokens.dat'));
     await fs.writeFile(vault.path, 'x');
     await expectUnreadable(vault.load());
     expect((await fs.readdir(dir)).some((n) => /^tokens\.broken-.*\.dat$/.test(n))).toBe(true);
+  });
+
+  describe('several accounts', () => {
+    it('opens a vault written in the one-session format (the committed fixture) and migrates it without loss', async () => {
+      await copyLegacyFixture(dir);
+      const before = await fs.readFile(join(dir, 'vault.bin'));
+      const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
+      const contents = await vault.load();
+      expect(contents).toEqual({
+        version: 2,
+        activeAccountId: 'acc-legacy',
+        accounts: { 'acc-legacy': { session: legacySession } },
+      });
+      // Written back in the new format at once: the next start reads version 2, the same session.
+      expect(await fs.readFile(join(dir, 'vault.bin'))).not.toEqual(before);
+      expect(await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).load()).toEqual(contents);
+      expect(await brokenFiles()).toEqual([]);
+    });
+
+    it('keys a migrated session that names no account id as "default"', async () => {
+      const s = randomSession();
+      await writeLegacyVault(dir, s);
+      const contents = await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).load();
+      expect(contents).toEqual({
+        version: 2,
+        activeAccountId: 'default',
+        accounts: { default: { session: s } },
+      });
+    });
+
+    it('round-trips several accounts and the active one', async () => {
+      const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
+      const contents = {
+        version: 2 as const,
+        activeAccountId: 'acc-b',
+        accounts: {
+          'acc-a': { session: randomSession(), lastUsedAt: 1 },
+          'acc-b': { session: randomSession(), lastUsedAt: 2 },
+        },
+      };
+      await vault.save(contents);
+      expect(await new Vault({ dir, cipher: await createFileKeyCipher(dir) }).load()).toEqual(contents);
+    });
+
+    it('refuses to save an active account that is not among the accounts', async () => {
+      const vault = new Vault({ dir, cipher: await createFileKeyCipher(dir) });
+      await expect(
+        vault.save({ version: 2, activeAccountId: 'nobody', accounts: { a: { session: randomSession() } } }),
+      ).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('activeAccountId') });
+    });
   });
 });

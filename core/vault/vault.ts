@@ -7,7 +7,8 @@
  *   offset 7   1 byte   format version (1)
  *   offset 8   1 byte   n = length of the cipher kind
  *   offset 9   n bytes  cipher kind (UTF-8, e.g. "os-keyring", "file-key", "safe-storage")
- *   offset 9+n …        the cipher's sealed bytes of the JSON session
+ *   offset 9+n …        the cipher's sealed bytes of the JSON contents (contents.ts: every account, and
+ *                       which is active; a single bare session before several accounts, migrated on read)
  *
  * The cipher kind sits in clear so that start-up can pick the cipher that sealed an existing vault
  * (selectNodeCipher) and a vault sealed by a cipher that is not available now is reported, kept, and
@@ -15,32 +16,17 @@
  */
 import { promises as fs } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { z } from 'zod';
 import { KeybridgeError, isKeybridgeError } from '../errors';
 import { cleanStrayTempFiles, fsyncDir, writeFileAtomic } from './atomic-write';
+import { parseVaultJson, VaultContentsSchema } from './contents';
 import { ensurePrivateDir } from './private-dir';
-import type { Cipher, StoredSession } from './types';
+import type { Cipher, VaultContents } from './types';
 
 export const VAULT_FILE_NAME = 'vault.bin';
 
 const MAGIC = Buffer.from('KBVAULT', 'ascii');
 const FORMAT_VERSION = 1;
 const MAX_KIND_BYTES = 64;
-
-/** What a decrypted vault must hold (types.ts StoredSession); checked after every decryption and before every write. */
-export const StoredSessionSchema = z.object({
-  version: z.literal(1),
-  accessToken: z.string().min(1),
-  refreshToken: z.string(),
-  idToken: z.string().optional(),
-  expiresAt: z.number().finite(),
-  obtainedAt: z.number().finite(),
-});
-
-// Compile-time check that the schema and the StoredSession interface describe the same shape.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
-const _schemaMatchesType: Same<z.infer<typeof StoredSessionSchema>, StoredSession> = true;
-void _schemaMatchesType;
 
 export interface VaultOptions {
   dir: string;
@@ -128,14 +114,25 @@ export class Vault {
     this.cipher = opts.cipher;
   }
 
-  /** The stored session; null when there is none. Throws KeybridgeError('vault_unreadable') as described in loadNow. */
-  load(): Promise<StoredSession | null> {
-    return this.serialize(() => this.loadNow());
+  /**
+   * Every stored account; null when there is no vault. A vault of the single-session format is migrated: read
+   * as one active account and written back in the current format. Throws KeybridgeError('vault_unreadable')
+   * as described in loadNow.
+   */
+  load(): Promise<VaultContents | null> {
+    return this.serialize(async () => {
+      const loaded = await this.loadNow();
+      if (loaded?.migrated) {
+        // Best effort: should the write fail, the next save writes the new format anyway.
+        await this.saveNow(loaded.contents).catch(() => undefined);
+      }
+      return loaded?.contents ?? null;
+    });
   }
 
-  /** Seals and atomically replaces the vault (0600, folder 0700). */
-  save(session: StoredSession): Promise<void> {
-    return this.serialize(() => this.saveNow(session));
+  /** Seals and atomically replaces the vault (0600, folder 0700): all accounts in one write. */
+  save(contents: VaultContents): Promise<void> {
+    return this.serialize(() => this.saveNow(contents));
   }
 
   /** Removes the vault. Idempotent. (Overwriting before unlinking buys nothing on journaling/COW file systems.) */
@@ -157,7 +154,7 @@ export class Vault {
    *   moved aside to `<name>.broken-<timestamp><ext>` with its bytes intact, then vault_unreadable;
    *   the next load returns null.
    */
-  private async loadNow(): Promise<StoredSession | null> {
+  private async loadNow(): Promise<{ contents: VaultContents; migrated: boolean } | null> {
     let bytes: Buffer;
     try {
       bytes = await fs.readFile(this.path);
@@ -187,16 +184,16 @@ export class Vault {
       } catch {
         return this.broken('its contents are not valid JSON');
       }
-      const parsed = StoredSessionSchema.safeParse(json);
-      if (!parsed.success) return this.broken('its contents are not a valid session');
-      return parsed.data;
+      const parsed = parseVaultJson(json);
+      if (!parsed) return this.broken('its contents are not a valid session');
+      return parsed;
     } finally {
       plain.fill(0);
     }
   }
 
-  private async saveNow(session: StoredSession): Promise<void> {
-    const parsed = StoredSessionSchema.safeParse(session);
+  private async saveNow(contents: VaultContents): Promise<void> {
+    const parsed = VaultContentsSchema.safeParse(contents);
     if (!parsed.success) {
       // Only paths: the values may be tokens.
       const where = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Status } from '../../core/api/contract';
 import type { CallContext, Service } from '../../core/api/service';
-import { sampleAccountList, sampleModelList, sampleUsage } from '../../test/support/account-fixtures';
+import { sampleModelList, sampleUsage, accountListFor } from '../../test/support/account-fixtures';
 import { KeybridgeError } from '../../core/errors';
 import { sampleCodexStatus, sampleTools } from '../../test/support/tool-fixtures';
 import { dispatchRendererCall, statusForRenderer } from './ipc-dispatch';
@@ -40,14 +40,14 @@ function recordingService(overrides: Partial<Service> = {}) {
     'auth.wait': rec('auth.wait', status),
     'auth.cancel': rec('auth.cancel', { cancelled: true }),
     'auth.openUrl': rec('auth.openUrl', status),
-    'auth.logout': rec('auth.logout', { revoked: true, signedOut: ['acc-1'] }),
-    'accounts.list': rec('accounts.list', sampleAccountList()),
-    'accounts.switch': rec('accounts.switch', sampleAccountList()),
-    'accounts.setAutoSwitch': rec('accounts.setAutoSwitch', sampleAccountList()),
-    'accounts.setPinned': rec('accounts.setPinned', sampleAccountList()),
+    'auth.logout': rec('auth.logout', { revoked: true, signedOut: ['acc'] }),
     'models.list': rec('models.list', sampleModelList()),
     'models.select': rec('models.select', sampleModelList('gpt-5.1')),
     'usage.get': rec('usage.get', sampleUsage()),
+    'accounts.list': rec('accounts.list', accountListFor(status)),
+    'accounts.switch': rec('accounts.switch', accountListFor(status)),
+    'accounts.setAutoSwitch': rec('accounts.setAutoSwitch', accountListFor(status, { autoSwitch: true })),
+    'accounts.setPinned': rec('accounts.setPinned', accountListFor(status, { pinned: true })),
     'credentials.invalidate': rec('credentials.invalidate', {
       accessToken: ACCESS_TOKEN,
       tokenType: 'Bearer' as const,

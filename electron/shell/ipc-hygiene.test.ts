@@ -107,8 +107,8 @@ it('no renderer call, status push or event push carries a token, while signed in
       ['codex.disable'],
       ['accounts.list'],
       ['accounts.switch', { account: 'ada@example.com' }],
-      ['accounts.setPinned', { pinned: true }],
-      ['accounts.setAutoSwitch', { enabled: false }],
+      ['accounts.setAutoSwitch', { enabled: true }],
+      ['accounts.setPinned', { pinned: false }],
       ['auth.openUrl', { url: 'http://localhost:1455/auth/callback?code=forged&state=forged' }],
     ];
     for (const [method, params] of steps) {

@@ -3,7 +3,7 @@
  * same shapes as the broker. The first connection presents the one-time token from the printed link; the
  * host answers with an HttpOnly session cookie, which every later (re)connection uses instead.
  */
-import { logoutParams, type Bridge, type RendererMethod } from '../../core/api/bridge';
+import type { Bridge, RendererMethod } from '../../core/api/bridge';
 import type {
   AccountList,
   CodexStatus,
@@ -258,7 +258,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     logout: (opts?: { account?: string; all?: boolean }) => call('auth.logout', logoutParams(opts)),
     listAccounts: () => call('accounts.list'),
     switchAccount: (account: string, opts?: { pin?: boolean }) =>
-      call('accounts.switch', opts?.pin ? { account, pin: true } : { account }),
+      call('accounts.switch', opts?.pin === undefined ? { account } : { account, pin: opts.pin }),
     setAutoSwitch: (enabled: boolean) => call('accounts.setAutoSwitch', { enabled }),
     setPinned: (pinned: boolean) => call('accounts.setPinned', { pinned }),
     onAccounts(listener) {
@@ -311,6 +311,11 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       socket?.close();
     },
   };
+}
+
+function logoutParams(opts?: { account?: string; all?: boolean }): ParamsOf<'auth.logout'> {
+  if (opts?.all === true) return { all: true };
+  return opts?.account === undefined ? undefined : { account: opts.account };
 }
 
 function notConnected(): BridgeError {

@@ -14,6 +14,7 @@ import { Session } from '../../core/session/session';
 import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { Vault } from '../../core/vault/vault';
 import { freePort } from '../support/host';
+import { activeSessionView } from '../support/vault-fixtures';
 import { signInOverHttp } from '../support/http-sign-in';
 import type { OidcServer } from '../support/oidc-server';
 
@@ -31,7 +32,8 @@ export interface InProcessOptions {
 export interface InProcessHost {
   home: string;
   session: Session;
-  vault: Vault;
+  /** The vault, read as the active account's session (these tests sign in one account). */
+  vault: ReturnType<typeof activeSessionView>;
   /** Every log line, redacted as the host's log would be. */
   logs: string[];
   signIn(login?: string): Promise<void>;
@@ -63,7 +65,7 @@ export async function inProcessHost(server: OidcServer, opts: InProcessOptions =
   return {
     home,
     session,
-    vault,
+    vault: activeSessionView(vault),
     logs,
     async signIn(login = 'ada@example.com') {
       const info = await session.login();

@@ -30,6 +30,7 @@ import { connectBroker } from '../../core/broker/client';
 import { connect, type KeybridgeClient, type KeybridgeEvent } from '../../client/index';
 import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { Vault } from '../../core/vault/vault';
+import { activeSession } from '../../core/vault/contents';
 import { completeConsent } from '../../e2e/support/consent';
 import { launchBrowser } from '../support/browser';
 import { startChatgptServer, type ChatgptServer } from '../support/chatgpt-server';
@@ -117,7 +118,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 async function readVault() {
-  return new Vault({ dir: h.home, cipher: await createFileKeyCipher(h.home) }).load();
+  return activeSession(await new Vault({ dir: h.home, cipher: await createFileKeyCipher(h.home) }).load());
 }
 
 /**

@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { Vault } from '../../core/vault/vault';
+import { activeSession } from '../../core/vault/contents';
 import { completeSignIn, launchBrowser } from '../support/browser';
 import {
   cli,
@@ -62,7 +63,7 @@ async function signIn(h: HostEnv, login = 'ada@example.com', opts: { deny?: bool
 }
 
 async function readVault(h: HostEnv) {
-  return new Vault({ dir: h.home, cipher: await createFileKeyCipher(h.home) }).load();
+  return activeSession(await new Vault({ dir: h.home, cipher: await createFileKeyCipher(h.home) }).load());
 }
 
 async function statusJson(h: HostEnv) {

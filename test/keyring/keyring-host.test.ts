@@ -17,6 +17,7 @@ import {
   keyringAccountFor,
 } from '../../core/vault/keyring-cipher';
 import { Vault } from '../../core/vault/vault';
+import { activeSession } from '../../core/vault/contents';
 import { cli, makeHostEnv, removeHome, startHost, type HostEnv } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';
 import { probeKeyring } from '../support/keyring';
@@ -72,7 +73,7 @@ describe('a host whose vault key lives in the OS keyring', () => {
         expect(await readdir(h.home)).not.toContain('vault.key');
         const cipher = await createKeyringCipher({ account: keyringAccountFor(h.home) });
         expect(cipher.info).toEqual(KEYRING_INFO);
-        expect((await new Vault({ dir: h.home, cipher }).load())?.accessToken).toBe(token);
+        expect(activeSession(await new Vault({ dir: h.home, cipher }).load())?.accessToken).toBe(token);
         // As the desktop sees it (libsecret's secret-tool, where installed): one item for this data folder.
         const found = await promisify(execFile)('secret-tool', [
           'search',

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerCallError, connectBroker, type BrokerClient } from '../../core/broker/client';
 import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { Vault } from '../../core/vault/vault';
+import { activeSession } from '../../core/vault/contents';
 import { makeHostEnv, removeHome, startHost, type HostEnv, type RunningHost } from '../support/host';
 import { signInOverHttp } from '../support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
@@ -72,7 +73,7 @@ describe('kill -9 during repeated refreshes', () => {
   it(`finds the old or the new tokens after each of ${KILLS} kills, never a broken vault`, async () => {
     const h = await makeHostEnv(oidc.issuer, oidc.clientId);
     const cipher = await createFileKeyCipher(h.home);
-    const readVault = () => new Vault({ dir: h.home, cipher }).load();
+    const readVault = async () => activeSession(await new Vault({ dir: h.home, cipher }).load());
     const tally = { kills: 0, foundOld: 0, foundNew: 0, keptWorking: 0, signInAgain: 0, refreshes: 0 };
     let host: RunningHost | undefined = await startHost(h);
     try {

@@ -3,7 +3,7 @@
  * renderer store), which stand in for the host. The real path is tested against the ChatGPT stand-in
  * (test/support/chatgpt-server.ts).
  */
-import type { AccountList, ModelList, Usage } from '../../core/api/contract';
+import type { AccountList, ModelList, Status, Usage, UsageNotice } from '../../core/api/contract';
 
 export function sampleModelList(selected: string | null = null): ModelList {
   return {
@@ -59,44 +59,32 @@ export function sampleUsage(): Usage {
   };
 }
 
-/** Two accounts, Ada (Plus, active, 5-hour window at 42 %) and Grace (Pro, only a weekly window). */
-export function sampleAccountList(overrides: Partial<AccountList> = {}): AccountList {
-  const now = Date.now();
+/** The account list a one-account host shows for `status` (the fake services' accounts.*). */
+export function accountListFor(status: Status, extra: Partial<AccountList> = {}): AccountList {
+  const a = status.account;
+  const signedIn =
+    a && (status.state === 'signedIn' || status.state === 'refreshing' || status.state === 'expired');
+  const id = a?.accountId ?? 'default';
   return {
-    accounts: [
-      {
-        accountId: 'acc-1',
-        email: 'ada@example.com',
-        planType: 'plus',
-        active: true,
-        state: 'signedIn',
-        usage: {
-          limitReached: false,
-          windows: [
-            { name: '5h', usedPercent: 42, resetsAt: new Date(now + 2 * 3_600_000).toISOString() },
-            { name: 'weekly', usedPercent: 17, resetsAt: new Date(now + 3 * 86_400_000).toISOString() },
-          ],
-          fetchedAt: new Date(now).toISOString(),
-        },
-      },
-      {
-        accountId: 'acc-2',
-        email: 'grace@example.com',
-        planType: 'pro',
-        active: false,
-        state: 'signedIn',
-        usage: {
-          limitReached: false,
-          windows: [
-            { name: 'weekly', usedPercent: 60, resetsAt: new Date(now + 5 * 86_400_000).toISOString() },
-          ],
-          fetchedAt: new Date(now).toISOString(),
-        },
-      },
-    ],
-    activeAccountId: 'acc-1',
+    accounts: signedIn
+      ? [{ accountId: id, email: a.email, planType: a.planType, active: true, state: status.state }]
+      : [],
+    activeAccountId: signedIn ? id : null,
     autoSwitch: false,
     pinned: false,
-    ...overrides,
+    ...extra,
+  };
+}
+
+/** The Bridge's account methods for fake bridges that show one account (they only answer). */
+export function accountBridgeStubs(status: () => Status) {
+  return {
+    listAccounts: async () => accountListFor(status()),
+    switchAccount: async (_account: string, opts?: { pin?: boolean }) =>
+      accountListFor(status(), { pinned: opts?.pin === true }),
+    setAutoSwitch: async (enabled: boolean) => accountListFor(status(), { autoSwitch: enabled }),
+    setPinned: async (pinned: boolean) => accountListFor(status(), { pinned }),
+    onAccounts: (_listener: (list: AccountList) => void) => () => {},
+    onUsageNotice: (_listener: (notice: UsageNotice) => void) => () => {},
   };
 }

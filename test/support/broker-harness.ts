@@ -9,9 +9,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials, Status } from '../../core/api/contract';
-import { singleAccountHandlers } from '../../core/api/single-account';
-import type { CallContext, MethodHandlers, Service } from '../../core/api/service';
-import { sampleModelList, sampleUsage } from './account-fixtures';
+import type { CallContext, Service } from '../../core/api/service';
+import { accountListFor, sampleModelList, sampleUsage } from './account-fixtures';
 import { KeybridgeError } from '../../core/errors';
 import { toolMethodStubs } from './tool-fixtures';
 
@@ -131,15 +130,25 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     },
     async 'auth.logout'(params, ctx) {
       record('auth.logout', params, ctx);
-      const id = svc.status.account?.accountId;
       svc.setStatus(SIGNED_OUT);
-      return { revoked: true, signedOut: id ? [id] : [] };
+      return { revoked: true, signedOut: ['acc-ada'] };
     },
-    // One account: the same answers as a host holding one session.
-    ...recorded(
-      singleAccountHandlers(() => svc.status),
-      record,
-    ),
+    async 'accounts.list'(params, ctx) {
+      record('accounts.list', params, ctx);
+      return accountListFor(svc.status);
+    },
+    async 'accounts.switch'(params, ctx) {
+      record('accounts.switch', params, ctx);
+      return accountListFor(svc.status, { pinned: params.pin === true });
+    },
+    async 'accounts.setAutoSwitch'(params, ctx) {
+      record('accounts.setAutoSwitch', params, ctx);
+      return accountListFor(svc.status, { autoSwitch: params.enabled });
+    },
+    async 'accounts.setPinned'(params, ctx) {
+      record('accounts.setPinned', params, ctx);
+      return accountListFor(svc.status, { pinned: params.pinned });
+    },
     async 'models.list'(params, ctx) {
       record('models.list', params, ctx);
       return sampleModelList(svc.status.selectedModel ?? null);
@@ -162,23 +171,6 @@ export function createTestService(initial: Status = ADA_STATUS): TestService {
     })),
   };
   return svc;
-}
-
-/** The handlers, each recording its call first. */
-function recorded<H extends Partial<MethodHandlers>>(
-  handlers: H,
-  record: (method: string, params: unknown, ctx: CallContext) => void,
-): H {
-  const out: Record<string, (params: never, ctx: CallContext) => Promise<unknown>> = {};
-  for (const [name, fn] of Object.entries(handlers) as Array<
-    [string, (p: never, c: CallContext) => Promise<unknown>]
-  >) {
-    out[name] = (params, ctx) => {
-      record(name, params, ctx);
-      return fn(params, ctx);
-    };
-  }
-  return out as H;
 }
 
 export async function tempDir(prefix = 'kb-broker-'): Promise<{ dir: string; cleanup(): Promise<void> }> {

@@ -9,6 +9,9 @@
  * `chatgpt_plan_type`): models with an ETag and 304 on a matching If-None-Match (RFC 9110 §13.1.2), usage
  * with reset times counted from now.
  *
+ * Usage is per plan unless set for one account (`setAccountUsage`, keyed by the `ChatGPT-Account-Id` the request
+ * names), so tests of several accounts can put one at its limit (`limitReached`) and leave the others with room.
+ *
  * Switches: `setMode('offline')` stops listening (connections are refused) until `setMode('online')`;
  * `setMode('error')` answers 500. `revokeToken` makes one access token fail with 401 from then on.
  */
@@ -41,6 +44,8 @@ export interface UsageWindowSpec {
 export interface UsageSpec {
   primary_window?: UsageWindowSpec | null;
   secondary_window?: UsageWindowSpec | null;
+  /** `rate_limit.limit_reached` (and `allowed: false`): the account cannot be used now. */
+  limitReached?: boolean;
   extra?: Record<string, unknown>;
 }
 
@@ -179,6 +184,8 @@ export interface ChatgptServer {
   setMode(mode: ChatgptMode): Promise<void>;
   setModels(plan: string, models: ServerModelEntry[]): void;
   setUsage(plan: string, usage: UsageSpec): void;
+  /** This account's usage from now on, whatever its plan (null: back to its plan's). */
+  setAccountUsage(accountId: string, usage: UsageSpec | null): void;
   /** Answers 401 to this access token from now on (as if the backend had revoked it). */
   revokeToken(accessToken: string): void;
   /** Answers 401 to every token while on. */
@@ -193,6 +200,7 @@ export async function startChatgptServer(opts: ChatgptServerOptions): Promise<Ch
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
   const models = new Map(Object.entries(opts.models ?? DEFAULT_MODELS));
   const usage = new Map(Object.entries(opts.usage ?? DEFAULT_USAGE));
+  const accountUsage = new Map<string, UsageSpec>();
   const revoked = new Set<string>();
   let rejectAll = false;
   const latency = { models: 0, usage: 0 };
@@ -276,7 +284,7 @@ export async function startChatgptServer(opts: ChatgptServerOptions): Promise<Ch
       return answer(200, body, { etag });
     }
 
-    const spec = usage.get(plan);
+    const spec = accountUsage.get(auth.chatgpt_account_id) ?? usage.get(plan);
     const now = Math.floor(Date.now() / 1000);
     const window = (w: UsageWindowSpec | null | undefined) =>
       w ? { ...w, reset_at: now + w.reset_after_seconds } : null;
@@ -286,8 +294,8 @@ export async function startChatgptServer(opts: ChatgptServerOptions): Promise<Ch
       ...(spec
         ? {
             rate_limit: {
-              allowed: true,
-              limit_reached: false,
+              allowed: spec.limitReached !== true,
+              limit_reached: spec.limitReached === true,
               primary_window: window(spec.primary_window),
               secondary_window: window(spec.secondary_window),
             },
@@ -341,6 +349,10 @@ export async function startChatgptServer(opts: ChatgptServerOptions): Promise<Ch
     },
     setUsage(plan, spec) {
       usage.set(plan, spec);
+    },
+    setAccountUsage(accountId, spec) {
+      if (spec) accountUsage.set(accountId, spec);
+      else accountUsage.delete(accountId);
     },
     revokeToken(accessToken) {
       revoked.add(accessToken);

@@ -8,7 +8,10 @@
  * - One public native client (no secret, PKCE S256 required) that accepts `http://localhost:ANY/auth/callback`,
  *   `http://127.0.0.1:ANY/auth/callback` (RFC 8252 §7.3: any port on loopback) and `keybridge://oauth/callback`.
  * - Dev interactions (oidc-provider's built-in login + consent pages): any login name and any password are
- *   accepted; the login name is the account key in `opts.accounts`.
+ *   accepted; the login name is the account key in `opts.accounts`. Each login name is a different person
+ *   with its own ChatGPT account id, email and plan (several accounts, docs/accounts.md): `ada@example.com`
+ *   (the tests' default person) and `grace+pro@example.com` get distinct, stable ids unless `accounts` names
+ *   them; `PEOPLE` lists three ready-made ones.
  * - id_token and a JWT access token carry `email` and `https://api.openai.com/auth` =
  *   `{chatgpt_plan_type, chatgpt_account_id, chatgpt_user_id}`.
  * - Refresh tokens are always issued and rotate on every use; replaying a used one answers `invalid_grant`
@@ -105,6 +108,13 @@ export interface IssuedSecrets {
   idTokens: string[];
   codes: string[];
 }
+
+/** Three people with their own accounts, for tests of several accounts (`startOidcServer({accounts: PEOPLE})`). */
+export const PEOPLE: Record<string, OidcAccount> = {
+  'ada@example.com': { plan: 'plus', accountId: 'acc-ada' },
+  'grace@example.com': { plan: 'pro', accountId: 'acc-grace' },
+  'linus@example.com': { plan: 'free', accountId: 'acc-linus' },
+};
 
 export const AUTH_CLAIM = 'https://api.openai.com/auth';
 export const PROFILE_CLAIM = 'https://api.openai.com/profile';
