@@ -31,11 +31,17 @@ export function UsageSection({ status }: { status: Status }) {
   useWhileVisible(() => key && ensureUsage(key), USAGE_INTERVAL_MS, [key]);
   if (!key) return null;
 
-  const windows = usage ? usageBars(usage) : [];
-  // The host's own judgement (usage.get, or the accounts list it keeps fresher) of what stops this account.
-  const blocking = blockingWindow(usage?.windows ? usage : activeUsage);
+  // The accounts list carries the active account's usage too, and the host pushes it whenever it reads
+  // usage (for alerts and auto-switch): show whichever of the two is newer.
+  const listNewer =
+    !!activeUsage?.fetchedAt &&
+    (!usage?.fetchedAt || Date.parse(activeUsage.fetchedAt) > Date.parse(usage.fetchedAt));
+  const shown = listNewer ? activeUsage : usage;
+  const windows = shown ? usageBars(shown) : [];
+  // The host's own judgement of what stops this account (usage.get's answer, else the list's).
+  const blocking = blockingWindow(listNewer || !usage?.windows ? activeUsage : usage);
   const problem = callError ?? usage?.error ?? null;
-  const updated = usage?.fetchedAt ? formatAgo(usage.fetchedAt, now) : null;
+  const updated = shown?.fetchedAt ? formatAgo(shown.fetchedAt, now) : null;
 
   return (
     <section className="panel" aria-labelledby="usage-title">
@@ -63,8 +69,8 @@ export function UsageSection({ status }: { status: Status }) {
         </ul>
       )}
 
-      {usage === null && !problem && <p className="panel-note">{loading ? 'Loading usage…' : '\u00a0'}</p>}
-      {usage !== null && windows.length === 0 && !problem && (
+      {shown == null && !problem && <p className="panel-note">{loading ? 'Loading usage…' : '\u00a0'}</p>}
+      {shown != null && windows.length === 0 && !problem && (
         <p className="panel-note">ChatGPT reports no usage limits for this account right now.</p>
       )}
       {problem && (
