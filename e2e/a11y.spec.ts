@@ -184,7 +184,9 @@ test('the account switcher: two accounts, a limit reached, sign-out confirmation
 
     await accounts.getByRole('switch', { name: /Switch accounts automatically/ }).check();
     expect((await host.cli('usage', '--refresh', '--json')).code).toBe(0);
-    await expect(page.getByRole('status', { name: 'Usage notices' }).getByText('Switched to ada@example.com')).toBeVisible();
+    await expect(
+      page.getByRole('status', { name: 'Usage notices' }).getByText('Switched to ada@example.com'),
+    ).toBeVisible();
     await expectAccessible(page, 'usage notice after an automatic switch');
   } finally {
     chat.setAccountUsage(GRACE.accountId, null);

@@ -43,7 +43,9 @@ test('adds a second account from the switcher, switches between them and signs o
   // Switching back from the keyboard: Enter opens the panel, Tab reaches Grace, Enter switches, Escape closes.
   await switcher(page, ADA.email).press('Enter');
   await expect(panel(page)).toBeVisible();
-  await panel(page).getByRole('button', { name: /^grace@example\.com/ }).focus();
+  await panel(page)
+    .getByRole('button', { name: /^grace@example\.com/ })
+    .focus();
   await page.keyboard.press('Enter');
   await expect(viewTitle(page)).toHaveText(GRACE.email);
   await switcher(page, GRACE.email).press('Enter');

@@ -25,7 +25,11 @@ let page: Page;
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'kb-renderer-accounts-'));
-  await build({ configFile: join(repo, 'vite.config.ts'), logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+  await build({
+    configFile: join(repo, 'vite.config.ts'),
+    logLevel: 'silent',
+    build: { outDir, emptyOutDir: true },
+  });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }, 120_000);
 
@@ -60,7 +64,9 @@ async function axe(state: string): Promise<void> {
     await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
     const { violations } = await new AxeBuilder({ page: page as never }).analyze();
     const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect(blocking.map((v) => `[${colorScheme}] ${state}: ${v.id} ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+    expect(
+      blocking.map((v) => `[${colorScheme}] ${state}: ${v.id} ${v.nodes.map((n) => n.target).join(' ')}`),
+    ).toEqual([]);
   }
 }
 
@@ -86,7 +92,10 @@ describe('the account switcher in Chromium', () => {
     await twoAccounts();
     service.setAccountUsage(ADA.accountId, {
       limitReached: false,
-      windows: [{ name: '5h', usedPercent: 42 }, { name: 'weekly', usedPercent: 10 }],
+      windows: [
+        { name: '5h', usedPercent: 42 },
+        { name: 'weekly', usedPercent: 10 },
+      ],
       fetchedAt: new Date().toISOString(),
     });
     await switcherButton(GRACE.email).click();
@@ -107,7 +116,9 @@ describe('the account switcher in Chromium', () => {
     expect(service.calls.filter((c) => c.method === 'accounts.switch').map((c) => c.params)).toEqual([
       { account: ADA.accountId },
     ]);
-    await expect.poll(() => switcherButton(ADA.email).evaluate((el) => el === document.activeElement)).toBe(true);
+    await expect
+      .poll(() => switcherButton(ADA.email).evaluate((el) => el === document.activeElement))
+      .toBe(true);
     expect(await panel().count()).toBe(0);
 
     // Keyboard only: Enter opens, Tab moves through the rows, Enter switches, Escape closes.
@@ -130,11 +141,13 @@ describe('the account switcher in Chromium', () => {
     await twoAccounts();
     await switcherButton(GRACE.email).click();
     await panel().getByRole('button', { name: 'Sign out ada@example.com', exact: true }).click();
-    const confirm = panel().getByRole('group', { name: /^Sign out of ada@example\.com\? Its tokens are revoked\./ });
+    const confirm = panel().getByRole('group', {
+      name: /^Sign out of ada@example\.com\? Its tokens are revoked\./,
+    });
     await visible(confirm);
-    expect(await confirm.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement)).toBe(
-      true,
-    );
+    expect(
+      await confirm.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement),
+    ).toBe(true);
     await axe('sign-out confirmation of one account');
     await confirm.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect.poll(() => panel().getByRole('listitem').count()).toBe(1);
@@ -159,7 +172,10 @@ describe('the account switcher in Chromium', () => {
     await (await opened).close();
     await visible(page.getByRole('heading', { name: 'Waiting for the browser…' }));
     service.nextSignIn = GRACE;
-    await service['auth.openUrl']({ url: 'http://localhost:1455/auth/callback?code=good' }, { transport: 'ipc' });
+    await service['auth.openUrl'](
+      { url: 'http://localhost:1455/auth/callback?code=good' },
+      { transport: 'ipc' },
+    );
     await visible(page.getByRole('heading', { name: GRACE.email }));
     await visible(switcherButton(GRACE.email));
     expect(await switcherButton(GRACE.email).getAttribute('aria-label')).toBe(
@@ -200,7 +216,9 @@ describe('usage you notice, in Chromium', () => {
     await twoAccounts();
     service.setAccountUsage(GRACE.accountId, {
       limitReached: true,
-      windows: [{ name: 'weekly', usedPercent: 100, resetsAt: new Date(Date.now() + 3 * 86_400_000).toISOString() }],
+      windows: [
+        { name: 'weekly', usedPercent: 100, resetsAt: new Date(Date.now() + 3 * 86_400_000).toISOString() },
+      ],
       fetchedAt: new Date().toISOString(),
     });
     const usage = page.getByRole('region', { name: 'Usage limits' });

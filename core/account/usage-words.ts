@@ -63,4 +63,3 @@ export function noticeTitle(n: {
 export function noticeIsWarning(n: { kind: string; percent?: number }): boolean {
   return n.kind === 'allLimited' || (n.kind === 'threshold' && (n.percent ?? 0) >= 95);
 }
-

@@ -51,4 +51,3 @@ export async function cliAccounts(host: RestartableHost): Promise<string[]> {
   const { accounts } = JSON.parse(res.stdout) as { accounts: Array<{ email: string; active: boolean }> };
   return accounts.map((a) => `${a.email}${a.active ? ' (active)' : ''}`);
 }
-

@@ -152,9 +152,12 @@ describe('several accounts in the tray', () => {
     expect(trayTooltip(status, list(true))).toBe('Keybridge — ada@example.com · Plus · 5-hour limit reached');
     expect(trayStatusLine(status, list(true))).toBe('ada@example.com · Plus — 5-hour limit reached');
     // A failed refresh outranks a limit: the user has to act on it first.
-    expect(trayIconState(s('signedIn', { account: ada, lastError: { code: 'network', message: 'x' } }), list(true))).toBe(
-      'attention',
-    );
+    expect(
+      trayIconState(
+        s('signedIn', { account: ada, lastError: { code: 'network', message: 'x' } }),
+        list(true),
+      ),
+    ).toBe('attention');
     expect(TRAY_ICON_STATES).toContain('limited');
     expect(trayIconFile('limited', 'linux', true)).toBe('limited-dark.png');
   });
@@ -191,8 +194,14 @@ describe('several accounts in the tray', () => {
     ]);
     expect(labels).toContain('Sign out ada@example.com…');
     // While an action runs, no switch either.
-    const busy = trayMenuModel(s('signedIn', { account: ada }), { ...opts, busy: true, accounts: list(false) });
-    expect(busy.filter((i) => i.kind === 'account').every((i) => i.kind === 'account' && !i.enabled)).toBe(true);
+    const busy = trayMenuModel(s('signedIn', { account: ada }), {
+      ...opts,
+      busy: true,
+      accounts: list(false),
+    });
+    expect(busy.filter((i) => i.kind === 'account').every((i) => i.kind === 'account' && !i.enabled)).toBe(
+      true,
+    );
   });
 
   it('lists no accounts when there is only one', () => {
@@ -210,18 +219,32 @@ describe('usage notifications', () => {
   it('titles the notice and keeps the host message as the body', () => {
     expect(
       usageNotification(
-        { ...base, kind: 'threshold', window: '5h', percent: 80, message: 'ada@example.com has used 80% of its 5-hour limit.' },
+        {
+          ...base,
+          kind: 'threshold',
+          window: '5h',
+          percent: 80,
+          message: 'ada@example.com has used 80% of its 5-hour limit.',
+        },
         now,
       ),
-    ).toEqual({ title: '80% of the 5-hour limit used', body: 'ada@example.com has used 80% of its 5-hour limit.' });
-    expect(usageNotification({ ...base, kind: 'switched', message: 'Tools now use ada@example.com.' }, now).title).toBe(
-      'Switched to ada@example.com',
-    );
+    ).toEqual({
+      title: '80% of the 5-hour limit used',
+      body: 'ada@example.com has used 80% of its 5-hour limit.',
+    });
+    expect(
+      usageNotification({ ...base, kind: 'switched', message: 'Tools now use ada@example.com.' }, now).title,
+    ).toBe('Switched to ada@example.com');
   });
 
   it('says when the first window resets when every account is limited', () => {
     const n = usageNotification(
-      { ...base, kind: 'allLimited', resetsAt: '2030-01-01T12:05:00Z', message: 'Every account is at its limit.' },
+      {
+        ...base,
+        kind: 'allLimited',
+        resetsAt: '2030-01-01T12:05:00Z',
+        message: 'Every account is at its limit.',
+      },
       now,
     );
     expect(n).toEqual({
