@@ -80,18 +80,19 @@ function Header({ status, offline }: { status: Status | null; offline: boolean }
   // The last status is stale while the host is unreachable: do not claim "Connected" over it.
   const pill = offline ? { label: 'Reconnecting', tone: 'busy' } : statePill(status);
   const list = useKb((s) => s.accountList);
-  // With an account in the vault the header is the account switcher; the logo still says which app this is.
+  // With an account in the vault the header holds the account switcher, on its own row below the brand.
   const switcher = status !== null && list !== null && list.accounts.length > 0;
   return (
     <header className={switcher ? 'header header-switcher' : 'header'}>
       <Logo />
-      {switcher ? <AccountSwitcher list={list} /> : <span className="brand">Keybridge</span>}
+      <span className="brand">Keybridge</span>
       {pill && (
         <span className={`pill pill-${pill.tone}`}>
           <span className="dot" aria-hidden="true" />
           {pill.label}
         </span>
       )}
+      {switcher && <AccountSwitcher list={list} />}
     </header>
   );
 }

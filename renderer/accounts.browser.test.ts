@@ -5,7 +5,7 @@
  * account with only a weekly window, every account limited) are set directly here; e2e/accounts.spec.ts
  * walks the same UI against the real host. Each state is checked with axe in light and dark.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -17,6 +17,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/chromium';
 import { ADA, GRACE, statuses, TestService } from '../test/support/fake-service';
 
 const repo = resolve(import.meta.dirname, '..');
+const shots = join(repo, 'test-results');
 let outDir: string;
 let browser: Browser;
 let service: TestService;
@@ -30,6 +31,7 @@ beforeAll(async () => {
     logLevel: 'silent',
     build: { outDir, emptyOutDir: true },
   });
+  await mkdir(shots, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }, 120_000);
 
@@ -110,6 +112,10 @@ describe('the account switcher in Chromium', () => {
     await visible(meter);
     expect(await meter.getAttribute('aria-valuenow')).toBe('42');
     await axe('switcher open');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.screenshot({ path: join(shots, 'ui-accounts-switcher.png') });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: join(shots, 'ui-accounts-switcher-dark.png') });
 
     await ada.click();
     await visible(page.getByRole('heading', { name: ADA.email }));
@@ -208,6 +214,7 @@ describe('usage you notice, in Chromium', () => {
     await visible(notices.getByText('Every account is at its limit'));
     expect(await notices.textContent()).toMatch(/The first limit resets in 2 h/);
     await axe('usage notices');
+    await page.screenshot({ path: join(shots, 'ui-accounts-notices.png') });
     await notices.getByRole('button', { name: 'Dismiss notice' }).first().click();
     await expect.poll(() => notices.getByText('80% of the 5-hour limit used').count()).toBe(0);
   });
