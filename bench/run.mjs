@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { benchBroker } from './broker.mjs';
 import { benchColdStart } from './cold-start.mjs';
 import { benchExpiryBurst } from './expiry-burst.mjs';
+import { benchAccountsBurst } from './accounts-burst.mjs';
 import { benchIdle } from './idle.mjs';
 import { ROOT, procSample, startSignedInHost, support } from './lib.mjs';
 import { benchRendererSize } from './renderer-size.mjs';
@@ -52,6 +53,14 @@ try {
   say('1,000 requests at expiry…');
   rows.push(...(await benchExpiryBurst({ host: hostB, oidc: shortOidc })));
   await hostB.stop();
+  // A host of its own, signed in first to an account the burst never names (it only makes the three others extra).
+  say('1,000 requests over 3 accounts at expiry…');
+  const hostD = await startSignedInHost({ oidc: shortOidc, login: 'bench-idle@example.com' });
+  try {
+    rows.push(...(await benchAccountsBurst({ host: hostD, oidc: shortOidc })));
+  } finally {
+    await hostD.stop();
+  }
   rows.push(rssRow('host RSS after the broker benches (256 clients)', hostA));
   await hostA.stop();
   say(`idle host (${quick ? 10 : 60} s)…`);

@@ -218,12 +218,26 @@ export class Accounts {
       if (!activeUsage?.limitReached) this.lastAllLimited = null;
       return;
     }
+    // The account with most room, by what is known; its usage is asked afresh before the switch, so a
+    // reading from minutes ago never moves everyone onto an account that has filled up since.
     const candidates = live
-      .filter((a) => a.accountId !== activeId)
-      .map((a) => ({ a, u: usages.get(a.accountId) }))
-      .filter((c): c is { a: AccountEntry; u: AccountUsage } => c.u !== undefined && !c.u.limitReached)
-      .sort((x, y) => tightestPercent(x.u) - tightestPercent(y.u));
-    const best = candidates[0];
+      .filter((a) => a.accountId !== activeId && !usages.get(a.accountId)?.limitReached)
+      .sort((x, y) => room(usages.get(x.accountId)) - room(usages.get(y.accountId)));
+    let best: { a: AccountEntry; u: AccountUsage } | undefined;
+    for (const a of candidates) {
+      try {
+        await this.usage.usage({ refresh: true, account: a.accountId });
+      } catch (e) {
+        this.log(`usage of ${who(a)}: ${asKeybridgeError(e).message}`);
+      }
+      const u = this.usage.cachedUsage(a.accountId);
+      if (u) usages.set(a.accountId, u);
+      if (u && !u.limitReached) {
+        best = { a, u };
+        break;
+      }
+    }
+    if (this.closed || this.session.activeAccountId !== activeId) return;
     if (!best) {
       const resetsAt = firstReset([...usages.values()]);
       const key = `${activeId}\n${resetsAt ?? ''}`;
@@ -277,6 +291,11 @@ export class Accounts {
       }
     });
   }
+}
+
+/** How full an account is (unknown usage sorts last). */
+function room(u: AccountUsage | undefined): number {
+  return u ? tightestPercent(u) : 101;
 }
 
 function who(a: { email: string | null; accountId: string }): string {

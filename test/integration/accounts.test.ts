@@ -45,7 +45,9 @@ const activeEmail = async (h: HostEnv) => (await accountsJson(h)).accounts.find(
 async function tokenAccount(h: HostEnv, ...args: string[]): Promise<string> {
   const r = await cli(h, 'token', ...args);
   expect(r.code, r.stderr).toBe(0);
-  const claims = jwtPayload(r.stdout.trim()) as { 'https://api.openai.com/auth': { chatgpt_account_id: string } };
+  const claims = jwtPayload(r.stdout.trim()) as {
+    'https://api.openai.com/auth': { chatgpt_account_id: string };
+  };
   return claims['https://api.openai.com/auth'].chatgpt_account_id;
 }
 
@@ -57,7 +59,10 @@ describe('two people signed in to one Keybridge', () => {
 
   beforeAll(async () => {
     codexHome = join(await mkdtemp(join(tmpdir(), 'kb-accounts-codex-')), 'codex');
-    h = await makeHostEnv(oidc.issuer, oidc.clientId, { KEYBRIDGE_CHATGPT_BASE: chat.base, CODEX_HOME: codexHome });
+    h = await makeHostEnv(oidc.issuer, oidc.clientId, {
+      KEYBRIDGE_CHATGPT_BASE: chat.base,
+      CODEX_HOME: codexHome,
+    });
     host = await startHost(h);
   });
   afterAll(async () => {
@@ -111,7 +116,10 @@ describe('two people signed in to one Keybridge', () => {
     expect(await codexAccount()).toBe('acc-grace');
 
     // Two tools subscribed to credentials: one follows the active account, one asked for Ada's by name.
-    const heard = { follower: [] as Array<Record<string, unknown>>, pinned: [] as Array<Record<string, unknown>> };
+    const heard = {
+      follower: [] as Array<Record<string, unknown>>,
+      pinned: [] as Array<Record<string, unknown>>,
+    };
     for (const name of ['follower', 'pinned'] as const) {
       const t = await connectBroker(h.socket, { name: `accounts-${name}` });
       tools.push(t);
@@ -124,7 +132,9 @@ describe('two people signed in to one Keybridge', () => {
 
     const unknown = await cli(h, 'switch', 'nobody@example.com');
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/Known accounts: .*ada@example\.com.*grace@example\.com|Known accounts: .*grace@example\.com.*ada@example\.com/);
+    expect(unknown.stderr).toMatch(
+      /Known accounts: .*ada@example\.com.*grace@example\.com|Known accounts: .*grace@example\.com.*ada@example\.com/,
+    );
 
     const r = await cli(h, 'switch', ADA);
     expect(r.code, r.stderr).toBe(0);
@@ -158,7 +168,12 @@ describe('two people signed in to one Keybridge', () => {
     const r = await cli(h, 'usage', '--json', '--refresh');
     expect(r.code, r.stderr).toBe(0);
     const { usage } = JSON.parse(r.stdout) as {
-      usage: Array<{ accountId: string; email: string; limitReached: boolean; windows: Array<{ name: string; usedPercent: number }> }>;
+      usage: Array<{
+        accountId: string;
+        email: string;
+        limitReached: boolean;
+        windows: Array<{ name: string; usedPercent: number }>;
+      }>;
     };
     expect(usage.map((u) => u.accountId).sort()).toEqual(['acc-ada', 'acc-grace']);
     const ada = usage.find((u) => u.accountId === 'acc-ada')!;
@@ -167,7 +182,9 @@ describe('two people signed in to one Keybridge', () => {
     expect(ada.limitReached).toBe(false);
     const grace = usage.find((u) => u.accountId === 'acc-grace')!;
     expect(grace.windows.map((w) => w.name)).toEqual(['5h', 'weekly']);
-    const one = JSON.parse((await cli(h, 'usage', '--json', '--account', ADA)).stdout) as { usage: unknown[] };
+    const one = JSON.parse((await cli(h, 'usage', '--json', '--account', ADA)).stdout) as {
+      usage: unknown[];
+    };
     expect(one.usage).toHaveLength(1);
     chat.setAccountUsage('acc-ada', null);
   });
@@ -251,7 +268,9 @@ describe('automatic switching', () => {
       await until('the active account moves to Ada', async () =>
         (await activeEmail(h)) === ADA ? true : undefined,
       );
-      const switched = await until('the tool hears switched', () => heard.find((p) => p.reason === 'switched'));
+      const switched = await until('the tool hears switched', () =>
+        heard.find((p) => p.reason === 'switched'),
+      );
       expect(switched).toMatchObject({ accountId: 'acc-ada', access: 'allowed' });
       expect(host.output()).toMatch(/switched to ada@example\.com/);
 

@@ -45,9 +45,11 @@ import {
   type RunningHost,
 } from '../support/host';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
-import { until } from '../support/signed-in-host';
+import { signIn, until } from '../support/signed-in-host';
 
 const LOGIN = 'ada@example.com';
+/** A second account, signed in beside the first (docs/accounts.md): its tokens must not leak either. */
+const SECOND = 'grace@example.com';
 const TTL_SECONDS = 6;
 
 let oidc: OidcServer;
@@ -61,7 +63,10 @@ let agent: KeybridgeClient | undefined;
 beforeAll(async () => {
   oidc = await startOidcServer({
     accessTokenTtlSeconds: TTL_SECONDS,
-    accounts: { [LOGIN]: { plan: 'plus', accountId: 'acc-ada' } },
+    accounts: {
+      [LOGIN]: { plan: 'plus', accountId: 'acc-ada' },
+      [SECOND]: { plan: 'pro', accountId: 'acc-grace' },
+    },
   });
   [chat, browser] = await Promise.all([startChatgptServer({ issuer: oidc.issuer }), launchBrowser()]);
   codexHome = join(await mkdtemp(join(tmpdir(), 'kb-hygiene-codex-')), 'codex');
@@ -117,8 +122,12 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out;
 }
 
+async function readAllAccounts() {
+  return new Vault({ dir: h.home, cipher: await createFileKeyCipher(h.home) }).load();
+}
+
 async function readVault() {
-  return activeSession(await new Vault({ dir: h.home, cipher: await createFileKeyCipher(h.home) }).load());
+  return activeSession(await readAllAccounts());
 }
 
 /**
@@ -178,8 +187,9 @@ it('no token, refresh token, id_token or code ever reaches a log, a file, an out
   const handedOut = new Set<string>();
   const vaultSeen = new Set<string>();
   const snapshotVault = async () => {
-    const v = await readVault();
-    for (const t of [v?.accessToken, v?.refreshToken, v?.idToken]) if (t) vaultSeen.add(t);
+    for (const { session: v } of Object.values((await readAllAccounts())?.accounts ?? {})) {
+      for (const t of [v.accessToken, v.refreshToken, v.idToken]) if (t) vaultSeen.add(t);
+    }
   };
 
   host = await startHost(h, ['--ui']);
@@ -277,6 +287,24 @@ it('no token, refresh token, id_token or code ever reaches a log, a file, an out
   keep('codex status', await cli(h, 'codex', 'status', '--json'));
   keep('codex disable', await cli(h, 'codex', 'disable'));
   expect(existsSync(authFile)).toBe(false);
+  await snapshotVault();
+
+  // A second account beside the first: listed, used by name, switched to and back, its usage read, signed
+  // out again. Its tokens join the ones that must never leak.
+  await signIn(h, SECOND);
+  await snapshotVault();
+  keep('accounts', await cli(h, 'accounts'));
+  keep('accounts --json', await cli(h, 'accounts', '--json'));
+  const second = await cli(h, 'token', '--account', SECOND);
+  expect(second.code).toBe(0);
+  handedOut.add(second.stdout.trim());
+  keep('token --account (stderr only)', { ...second, stdout: '' });
+  keep('usage --json', await cli(h, 'usage', '--json', '--refresh'));
+  keep('usage', await cli(h, 'usage'));
+  keep('switch', await cli(h, 'switch', LOGIN));
+  keep('status with two accounts', await cli(h, 'status'));
+  dumps.push(await dumpRenderer(page));
+  keep('logout --account', await cli(h, 'logout', '--account', SECOND));
   await snapshotVault();
 
   // The other CLI outputs and what a probe on the broker sees.
