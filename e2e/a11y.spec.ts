@@ -160,6 +160,8 @@ test('the account switcher: two accounts, a limit reached, sign-out confirmation
   oidc,
   chat,
 }) => {
+  // Two people sign in through the consent pages, and axe runs five times in two themes.
+  test.slow();
   oidc.setAccount(GRACE.login, { plan: GRACE.plan, accountId: GRACE.accountId, email: GRACE.email });
   const host = await folders.serve(await folders.create());
   await signInThroughUi(page, host.url, ADA.login, ADA.email);

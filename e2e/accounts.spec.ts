@@ -9,6 +9,9 @@ import { ADA } from './support/fixtures';
 import { expect, signInThroughUi, test } from './support/models-fixtures';
 import { viewTitle } from './support/ui';
 
+// Each test signs in two people through the consent pages: give them the time of three.
+test.slow();
+
 test.beforeEach(({ oidc }) => {
   oidc.setAccount(GRACE.login, { plan: GRACE.plan, accountId: GRACE.accountId, email: GRACE.email });
 });
@@ -104,7 +107,7 @@ test('auto-switch moves off an account at its limit, says so, and the usage pane
     await expect(notices.getByText('Switched to ada@example.com')).toBeVisible();
     await expect(viewTitle(page)).toHaveText(ADA.email);
     expect(await cliAccounts(host)).toEqual(['ada@example.com (active)', 'grace@example.com']);
-    await notices.getByRole('button', { name: 'Dismiss notice' }).first().click();
+    await notices.getByRole('button', { name: 'Dismiss: Switched to ada@example.com' }).click();
     await expect(notices.getByText('Switched to ada@example.com')).toBeHidden();
   } finally {
     chat.setAccountUsage(GRACE.accountId, null);

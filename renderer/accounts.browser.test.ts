@@ -215,7 +215,7 @@ describe('usage you notice, in Chromium', () => {
     expect(await notices.textContent()).toMatch(/The first limit resets in 2 h/);
     await axe('usage notices');
     await page.screenshot({ path: join(shots, 'ui-accounts-notices.png') });
-    await notices.getByRole('button', { name: 'Dismiss notice' }).first().click();
+    await notices.getByRole('button', { name: 'Dismiss: 80% of the 5-hour limit used' }).click();
     await expect.poll(() => notices.getByText('80% of the 5-hour limit used').count()).toBe(0);
   });
 

@@ -28,7 +28,7 @@ export function Notices() {
             <button
               type="button"
               className="icon-btn icon-btn-small"
-              aria-label="Dismiss notice"
+              aria-label={`Dismiss: ${noticeTitle(n)}`}
               onClick={() => dismiss(n.id)}
             >
               <span aria-hidden="true">×</span>
