@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AccountList, Status } from '../../core/api/contract';
 import { trayMenuModel, type TrayMenuItem } from './tray-menu';
@@ -64,6 +66,21 @@ describe('trayTooltip and status line', () => {
 });
 
 describe('trayIconFile', () => {
+  it('finds a committed PNG (and its @2x) for every state on every platform and theme', () => {
+    const dir = join(import.meta.dirname, '../../build/icons/tray');
+    for (const state of TRAY_ICON_STATES) {
+      for (const [platform, dark] of [
+        ['darwin', false],
+        ['linux', false],
+        ['win32', true],
+      ] as const) {
+        const file = trayIconFile(state, platform, dark);
+        expect(existsSync(join(dir, file)), file).toBe(true);
+        expect(existsSync(join(dir, file.replace(/\.png$/, '@2x.png'))), file).toBe(true);
+      }
+    }
+  });
+
   it('uses template images on macOS and the theme variant elsewhere', () => {
     expect(trayIconFile('connected', 'darwin', true)).toBe('connectedTemplate.png');
     expect(trayIconFile('connected', 'win32', true)).toBe('connected-dark.png');
