@@ -2,7 +2,8 @@
  * Broker `credentials.get` latency (p50/p99) and throughput at 1, 64 and 256 clients, each client with one
  * request in flight (closed loop, like `wrk -c N`), against the real host; the baseline is a bare Unix-socket
  * server in its own process that answers each line with a line as long as the broker's answer, driven by the
- * same client code in the same run (docs/design.md "Quality bars": p99 under 2 ms with 64 concurrent clients).
+ * same client code in the same run (docs/design.md "Quality bars": p99 under 2 ms with 64 concurrent
+ * clients).
  */
 import { spawn } from 'node:child_process';
 import net from 'node:net';

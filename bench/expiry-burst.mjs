@@ -1,8 +1,8 @@
 /**
- * 1,000 concurrent `credentials.get` at token expiry → how many refresh grants reach the authorization
- * server (docs/design.md "Quality bars": exactly one). The host is signed in at a server issuing 65-second tokens; once the
- * token is inside the default 60-second minimum TTL every one of these requests needs a fresh token, and
- * the session's single flight must turn them into one refresh.
+ * 1,000 concurrent `credentials.get` at token expiry → how many refresh grants reach the authorization server
+ * (docs/design.md "Quality bars": exactly one). The host is signed in at a server issuing 65-second tokens;
+ * once the token is inside the default 60-second minimum TTL every one of these requests needs a fresh token,
+ * and the session's single flight must turn them into one refresh.
  */
 import net from 'node:net';
 import { sleep, support } from './lib.mjs';

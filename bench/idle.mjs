@@ -1,8 +1,8 @@
 /**
- * An idle, signed-in host over a window (60 s; 10 s with --quick): how often its main thread wakes up, the CPU
- * it burns and its memory, next to a bare Node process holding a Unix-socket server open over the same
- * window (docs/design.md "Quality bars": an idle host wakes for nothing but its refresh timer — and an hour-long token has
- * no refresh due in the window, so the goal is zero).
+ * An idle, signed-in host over a window (60 s; 10 s with --quick): how often its main thread wakes up, the
+ * CPU it burns and its memory, next to a bare Node process holding a Unix-socket server open over the same
+ * window (docs/design.md "Quality bars": an idle host wakes for nothing but its refresh timer — and an
+ * hour-long token has no refresh due in the window, so the goal is zero).
  *
  * Wake-ups are the main thread's context switches (/proc/PID/task/PID/status): an event loop asleep in
  * epoll_wait with nothing to do has none. What activity leaves behind is let pass first, as it is in any

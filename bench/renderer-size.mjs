@@ -1,4 +1,7 @@
-/** The renderer's JavaScript as shipped (dist/renderer, built by vite), gzipped (docs/design.md "Quality bars": < 90 KB). */
+/**
+ * The renderer's JavaScript as shipped (dist/renderer, built by vite), gzipped: under 90 KB is one of the
+ * goals of docs/design.md "Quality bars".
+ */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: measures the performance figures of docs/design.md "Quality bars" and issue #6 in one run, each next to
- * a baseline measured in the same run (machines are noisy; ratios travel better than milliseconds), prints
- * a table and writes it to bench/RESULTS.md.
+ * `npm run bench`: measures the performance figures of docs/design.md "Quality bars" and issue #6 in one run,
+ * each next to a baseline measured in the same run (machines are noisy; ratios travel better than
+ * milliseconds), prints a table and writes it to bench/RESULTS.md.
  *
  *   node bench/run.mjs [--quick] [--strict]
  *     --quick   shorter windows (idle 10 s instead of 60 s, fewer runs): for a quick look, not for the README

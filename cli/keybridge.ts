@@ -218,7 +218,8 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
 
 async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): Promise<T> {
   // Pipelined: hello and the command's first call leave in one write, so `keybridge token` costs one round
-  // trip (docs/design.md "Quality bars" start-up budget). A failed connection or hello surfaces from that first call.
+  // trip (docs/design.md "Quality bars" start-up budget). A failed connection or hello surfaces from that
+  // first call.
   const client = openBroker(resolveBrokerEndpoint(io.env), {
     name: 'keybridge-cli',
     version: VERSION,

@@ -1,9 +1,9 @@
 /**
  * A bare `keybridge token` — what tools run most, often once per request — in one round trip, without loading
- * the CLI: a bare `node -e 0` is the bar it is measured against (docs/design.md "Quality bars": within 1.3×). Bundled on its
- * own as dist/token-fast.cjs (scripts/build-node.mjs), which bin/keybridge.cjs requires for exactly that
- * command; the full CLI (cli/keybridge.ts) shares its approval note, exit-code rule and stdout writer, and both
- * find the broker with core/paths.ts, so the two paths cannot drift apart.
+ * the CLI: a bare `node -e 0` is the bar it is measured against (docs/design.md "Quality bars": within 1.3×).
+ * Bundled on its own as dist/token-fast.cjs (scripts/build-node.mjs), which bin/keybridge.cjs requires for
+ * exactly that command; the full CLI (cli/keybridge.ts) shares its approval note, exit-code rule and stdout
+ * writer, and both find the broker with core/paths.ts, so the two paths cannot drift apart.
  *
  * Its answers (the token; or the host's error message with the CLI's exit code; the note that the user is
  * being asked to approve it) are the full CLI's, pinned by the same integration tests. Anything else — no
@@ -14,11 +14,14 @@ import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolveBrokerEndpoint } from '../core/paths';
 
-/** Said while the host asks the user whether the CLI may have the session (policy `ask`, docs/client.md "Broker protocol"). */
+/** Said while the host asks the user whether the CLI may have the session (docs/client.md "Approval"). */
 export const APPROVAL_PENDING =
   'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
 
-/** JSON-RPC error codes of docs/client.md "Broker protocol" the CLI reacts to (copied: the contract module pulls in zod). */
+/**
+ * The JSON-RPC error codes the CLI reacts to (docs/client.md "Broker protocol"), copied here because the
+ * contract module pulls in zod.
+ */
 const RPC_NOT_SIGNED_IN = -32001;
 const RPC_REFRESH_FAILED = -32005;
 
@@ -51,7 +54,8 @@ export function fastToken(handOver: () => void): void {
   };
   socket.on('error', giveUp);
   socket.on('close', giveUp);
-  // Hello and the call in one write (the host answers a connection's lines in order, docs/client.md "Broker protocol").
+  // Hello and the call in one write: the host answers a connection's lines in order
+  // (docs/client.md "Broker protocol").
   const hello = { protocol: 1, client: { name: 'keybridge-cli', pid: process.pid } };
   socket.write(
     `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'hello', params: hello })}\n` +
@@ -115,9 +119,9 @@ export function fastToken(handOver: () => void): void {
 /**
  * Data goes to stdout with plain write(2)s on fd 1: process.stdout is a stream over the pipe or terminal that
  * costs ~0.7 ms to make on first use, a good part of what `keybridge token` may spend beyond a bare
- * `node -e 0` (docs/design.md "Quality bars"). A reader that went away (`keybridge token | head -c 10`) is not an error. A
- * stdout that is non-blocking and full falls back to the stream (which waits), and then stays with it so the
- * output keeps its order.
+ * `node -e 0` (docs/design.md "Quality bars"). A reader that went away (`keybridge token | head -c 10`) is
+ * not an error. A stdout that is non-blocking and full falls back to the stream (which waits), and then stays
+ * with it so the output keeps its order.
  */
 let stdoutStream: NodeJS.WriteStream | undefined;
 

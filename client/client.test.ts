@@ -133,10 +133,10 @@ describe('the package export', () => {
   });
 });
 
-describe('the README example', () => {
+describe('the example of docs/client.md', () => {
   it('runs as documented against a host (a 401 once, then the refreshed token works)', async () => {
-    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('## For tool authors: keybridge/client'));
+    const guide = await readFile(join(ROOT, 'docs/client.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('### The ten-line example'));
     const example = /```js\n([\s\S]*?)```/.exec(section)?.[1];
     expect(example).toBeDefined();
     expect(example!.trim().split('\n').length).toBeLessThanOrEqual(12);

@@ -1,6 +1,7 @@
 /**
- * Where Keybridge keeps its data and which provider it talks to (docs/design.md "Provider profile"): defaults, then
- * `config.json` in the data folder, then `KEYBRIDGE_*` environment variables (the environment wins).
+ * Where Keybridge keeps its data and which provider it talks to (docs/design.md "Provider profile"):
+ * defaults, then `config.json` in the data folder, then `KEYBRIDGE_*` environment variables (the environment
+ * wins).
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
- * The data folder and the broker endpoint (docs/design.md "Provider profile") as pure functions with no dependencies, so the
- * `keybridge` CLI can find the broker without loading zod or the rest of the config code (its cold start is
- * benchmarked against a bare `node -e 0`). `config.ts` re-exports these.
+ * The data folder and the broker endpoint (docs/design.md "Provider profile") as pure functions with no
+ * dependencies, so the `keybridge` CLI can find the broker without loading zod or the rest of the config code
+ * (its cold start is benchmarked against a bare `node -e 0`). `config.ts` re-exports these.
  */
 import { readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
@@ -18,7 +18,7 @@ export function resolveHome(env: Env = process.env, platform: NodeJS.Platform = 
   return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'keybridge');
 }
 
-/** docs/client.md "Broker protocol": the broker endpoint. */
+/** The broker endpoint, as docs/client.md "Broker protocol" gives it: the host listens here. */
 export function resolveSocketPath(
   home: string,
   env: Env = process.env,

@@ -1,7 +1,8 @@
 /**
- * Sign-in and sign-out through the browser UI of `keybridge serve --ui` (docs/design.md "User jobs" "Sign in", "See status
- * at a glance", "Disconnect with one click"), with the loopback redirect (RFC 8252 §7.3), a real
- * oidc-provider and Debian's Chromium. The UI's link is the one the host printed, and it works once.
+ * Sign-in and sign-out through the browser UI of `keybridge serve --ui` (the jobs "Sign in from the tray",
+ * "See status at a glance" and "Disconnect with one click" of docs/design.md "User jobs"), with the loopback
+ * redirect (RFC 8252 §7.3), a real oidc-provider and Debian's Chromium. The UI's link is the one the host
+ * printed, and it works once.
  */
 import { createFileKeyCipher } from '../core/vault/file-key-cipher';
 import { Vault } from '../core/vault/vault';

@@ -1,6 +1,7 @@
 /**
- * Troubleshooting states in the UI (docs/design.md "User jobs" "Recover from trouble"): a declined consent, and a session
- * whose refresh token was spent elsewhere ("connection keeps expiring" → sign in again, never a retry loop).
+ * Troubleshooting states in the UI (the job "Recover from trouble" of docs/design.md "User jobs";
+ * docs/troubleshooting.md): a declined consent, and a session whose refresh token was spent elsewhere
+ * ("connection keeps expiring" → sign in again, never a retry loop).
  */
 import { createFileKeyCipher } from '../core/vault/file-key-cipher';
 import { Vault } from '../core/vault/vault';

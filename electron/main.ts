@@ -148,7 +148,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   hardenSession(session.defaultSession, page, log);
   guardAllWebContents(page, () => rt.status?.signIn?.url, log);
 
-  // One host per data folder (docs/client.md "Broker protocol"): fail before asking anything if `keybridge serve` already runs.
+  // One host per data folder (docs/security.md "The refresh token never leaves the host"): fail before asking
+  // anything if `keybridge serve` already runs.
   rt.lock = await acquireHostLock(config.home, { socketPath: config.socketPath });
   const settings = createSettings(config.home);
   rt.settings = settings;
@@ -159,7 +160,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
   }
   if (!running()) return;
 
-  // The desktop asks the user before a tool gets its first token (docs/client.md "Broker protocol"), unless configured otherwise.
+  // The desktop asks the user before a tool gets its first token (docs/client.md "Approval"), unless
+  // configured otherwise.
   const host = createHost({ config, cipher, log, defaultToolPolicy: 'ask' });
   rt.host = host;
   await host.start();

@@ -1,6 +1,6 @@
 /**
- * `keybridge serve`: the headless host (docs/design.md "Layout"). The same core as the desktop app, with a Node
- * cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
+ * `keybridge serve`: the headless host (docs/design.md "Layout"). The same core as the desktop app, with a
+ * Node cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
  *
  * Order matters: the lock first (one host per data folder, or two refreshers would burn the single-use
  * refresh token), then the session, then the broker — tools connect only once there is a session to ask.

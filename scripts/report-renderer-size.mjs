@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Prints the renderer's JavaScript size, raw and gzipped, and fails when it passes the budget in
-// docs/design.md "Quality bars" (renderer JS under 90 KB gzipped). Run by `npm run build:renderer` after `vite build`.
+// docs/design.md "Quality bars" (renderer JS under 90 KB gzipped). Run by `npm run build:renderer` after
+// `vite build`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';

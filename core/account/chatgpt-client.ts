@@ -1,6 +1,6 @@
 /**
- * The ChatGPT backend as Keybridge reads it (docs/design.md "Provider profile"): the model list and the usage windows, both
- * `GET` with `Authorization: Bearer <access token>` (RFC 6750 §2.1) and `ChatGPT-Account-Id`.
+ * The ChatGPT backend as Keybridge reads it (docs/design.md "Provider profile"): the model list and the usage
+ * windows, both `GET` with `Authorization: Bearer <access token>` (RFC 6750 §2.1) and `ChatGPT-Account-Id`.
  *
  * The token comes from the session, which stays the one refresher: on a 401 (RFC 6750 §3.1 `invalid_token`)
  * the client asks the session for one refresh — only if the token that was refused is still the current

@@ -1,6 +1,7 @@
 /**
- * Account facts from the tokens' claims (docs/design.md "Provider profile"). The id_token was validated by core/auth when it
- * was received (OIDC Core §3.1.3.7); here we only read claims, so decoding the payload is enough.
+ * Account facts from the tokens' claims (docs/design.md "Provider profile"). The id_token was validated by
+ * core/auth when it was received (OIDC Core §3.1.3.7); here we only read claims, so decoding the payload is
+ * enough.
  */
 import type { AccountInfo } from '../api/contract';
 

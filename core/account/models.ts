@@ -1,8 +1,8 @@
 /**
- * The ChatGPT backend's model list (docs/design.md "Provider profile"): `GET {base}/codex/models?client_version=X` answers
- * `{"models":[{slug, display_name, description, visibility, priority, context_window,
- * supported_reasoning_levels, …}]}`. Only `visibility == "list"` entries are shown, sorted by `priority`
- * (lower first, as Codex CLI's picker does).
+ * The ChatGPT backend's model list (docs/design.md "Provider profile"):
+ * `GET {base}/codex/models?client_version=X` answers `{"models":[{slug, display_name, description,
+ * visibility, priority, context_window, supported_reasoning_levels, …}]}`. Only `visibility == "list"`
+ * entries are shown, sorted by `priority` (lower first, as Codex CLI's picker does).
  *
  * The server adds fields and models as it likes, so parsing is lenient: unknown fields are ignored, a missing
  * optional field is left out, and one malformed entry is dropped without losing the rest of the list.

@@ -1,6 +1,6 @@
 /**
- * Where the authorization server's endpoints are: OIDC discovery at the issuer when the issuer was
- * overridden (OpenID Connect Discovery 1.0 §4), else OpenAI's fixed layout (docs/design.md "Provider profile").
+ * Where the authorization server's endpoints are: OIDC discovery at the issuer when the issuer was overridden
+ * (OpenID Connect Discovery 1.0 §4), else OpenAI's fixed layout (docs/design.md "Provider profile").
  */
 import * as oauth from 'oauth4webapi';
 import type { ProviderConfig } from '../config';

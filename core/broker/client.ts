@@ -1,7 +1,8 @@
 /**
  * The minimal broker client (used by the `keybridge` CLI, later by a public `keybridge/client` module).
  * Deliberately tiny — only node:net and the framing — because `keybridge token` must start within 1.3× of a
- * bare `node -e 0` (docs/design.md "Quality bars"): no zod, no oauth4webapi, nothing from the rest of the core.
+ * bare `node -e 0` (docs/design.md "Quality bars"): no zod, no oauth4webapi, nothing from the rest of the
+ * core.
  */
 import net from 'node:net';
 import { LineSplitter } from './framing';
@@ -52,7 +53,10 @@ export interface PipelinedBrokerClient extends Omit<BrokerClient, 'server'> {
   readonly hello: Promise<BrokerClient['server']>;
 }
 
-/** The JSON-RPC code the host answers a call with when hello did not succeed first (docs/client.md "Broker protocol"). */
+/**
+ * The JSON-RPC code the host answers a call with when hello did not succeed first
+ * (docs/client.md "Broker protocol").
+ */
 const RPC_HELLO_REQUIRED = -32002;
 
 /** Connects, sends hello, and resolves once the host has answered it. `timeoutMs` bounds connect + hello. */

@@ -1,6 +1,7 @@
 /**
- * Newline-delimited framing for the broker (docs/client.md "Broker protocol"): one UTF-8 JSON text per line, at most 64 KiB a
- * line. Dependency-free on purpose: the CLI's client uses it too and must start as fast as bare Node.
+ * Newline-delimited framing for the broker (docs/client.md "Broker protocol"): one UTF-8 JSON text per line,
+ * at most 64 KiB a line. Dependency-free on purpose: the CLI's client uses it too and must start as fast as
+ * bare Node.
  *
  * Lines are split on the byte 0x0A before decoding. In UTF-8 that byte never occurs inside a multi-byte
  * sequence (RFC 3629 §3: continuation bytes are 0x80–0xBF), so a character split across two chunks is

@@ -175,7 +175,10 @@ const REFRESH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'network',
 ]);
 
-/** Any thrown value as a JSON-RPC error object (docs/client.md "Broker protocol" codes); the message is always redacted. */
+/**
+ * Any thrown value as a JSON-RPC error object (docs/client.md "Broker protocol" codes); the message is always
+ * redacted.
+ */
 export function toRpcError(e: unknown): RpcErrorObject {
   if (e instanceof RpcError) {
     return e.data === undefined

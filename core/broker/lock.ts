@@ -1,8 +1,9 @@
 /**
- * One host per data folder (docs/client.md "Broker protocol"): two hosts would each refresh, and OpenAI's refresh tokens are
- * single-use, so the second refresh would end both sessions. The lock is a file `host.lock` holding
- * `{pid, startedAt, socketPath}`, created atomically (written to a private temporary file, then hard-linked
- * into place, which fails with EEXIST like O_EXCL — and never shows a half-written lock).
+ * One host per data folder (docs/security.md "The refresh token never leaves the host"): two hosts would each
+ * refresh, and OpenAI's refresh tokens are single-use, so the second refresh would end both sessions. The
+ * lock is a file `host.lock` holding `{pid, startedAt, socketPath}`, created atomically (written to a private
+ * temporary file, then hard-linked into place, which fails with EEXIST like O_EXCL — and never shows a
+ * half-written lock).
  */
 import { existsSync, readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';

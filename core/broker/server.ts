@@ -1,6 +1,6 @@
 /**
- * The local broker (docs/client.md "Broker protocol"): a Unix socket (a named pipe on Windows) that speaks newline-delimited
- * JSON-RPC 2.0 to local tools and dispatches the contract's broker methods to the Service.
+ * The local broker (docs/client.md "Broker protocol"): a Unix socket (a named pipe on Windows) that speaks
+ * newline-delimited JSON-RPC 2.0 to local tools and dispatches the contract's broker methods to the Service.
  *
  * Access control is the file system's: the folder is 0700 and the socket 0600, so only the same user can
  * connect. Each connection is independent: requests run concurrently, a failing handler answers with an

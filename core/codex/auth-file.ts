@@ -1,6 +1,6 @@
 /**
- * Codex CLI's login file, `$CODEX_HOME/auth.json` (docs/design.md "Codex sharing"), in exactly the shape Codex reads:
- * `{"auth_mode": "chatgpt", "OPENAI_API_KEY": null, "tokens": {"id_token", "access_token",
+ * Codex CLI's login file, `$CODEX_HOME/auth.json` (docs/design.md "Codex sharing"), in exactly the shape
+ * Codex reads: `{"auth_mode": "chatgpt", "OPENAI_API_KEY": null, "tokens": {"id_token", "access_token",
  * "refresh_token": "", "account_id"}, "last_refresh": RFC 3339}`. The refresh token is always the empty
  * string: Keybridge is the one refresher, and Codex re-reads this file when it gets a 401.
  */

@@ -1,7 +1,7 @@
 /**
- * Sharing the session with Codex CLI (docs/design.md "Codex sharing"): while enabled, `$CODEX_HOME/auth.json` holds the
- * active account's current access token and id_token (never the refresh token), rewritten after every refresh
- * and every switch of the active account (docs/accounts.md), and removed on sign-out or disable.
+ * Sharing the session with Codex CLI (docs/design.md "Codex sharing"): while enabled, `$CODEX_HOME/auth.json`
+ * holds the active account's current access token and id_token (never the refresh token), rewritten after
+ * every refresh and every switch of the active account (docs/accounts.md), and removed on sign-out or disable.
  *
  * A login Codex made itself is never silently overwritten. Keybridge knows its own file by the SHA-256 of
  * what it last wrote (kept in the data folder, `codex.json`); any other file at that path is Codex's own.

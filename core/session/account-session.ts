@@ -191,7 +191,7 @@ export class AccountSession {
         message: `Could not refresh the session (${err.message}). Keeping it and retrying in ${Math.ceil(delay / 1000)} s.`,
       };
       this.opts.log(
-        `refresh of ${this.label()} failed (attempt ${this.refresher.attempts}), retrying in ${delay} ms: ${err.message}`,
+        `refresh failed (attempt ${this.refresher.attempts}), retrying in ${delay} ms: ${err.message} [${this.label()}]`,
       );
       this.set({ kind: 'signedIn', tokens: old, account: now.account, lastError });
       throw new KeybridgeError('refresh_failed', lastError.message, { cause: err, retryable: true });

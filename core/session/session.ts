@@ -1,7 +1,8 @@
 /**
- * The session: the one holder of every account's refresh token and the one refresher (docs/design.md "User
- * jobs", docs/accounts.md). It holds several signed-in accounts, each with its own state and refresher
- * (account-session.ts), and records which one is active: what a caller gets when it names no account.
+ * The session: the one holder of every account's refresh token and the one refresher
+ * (docs/security.md "The refresh token never leaves the host"). It holds several signed-in accounts
+ * (docs/accounts.md), each with its own state and refresher (account-session.ts), and records which one is
+ * active: what a caller gets when it names no account.
  *
  * - Signing in while signed in adds the account and makes it active; signing in again to an account that is
  *   already there replaces its tokens.
@@ -9,16 +10,20 @@
  *   changed and emits the status once.
  * - The vault holds every account and the active one, written whole and atomically (core/vault).
  */
-import type { AccountInfo, Credentials, ErrorInfo, SignInInfo, Status, StorageInfo } from '../api/contract';
+import type { Credentials, ErrorInfo, SignInInfo, Status, StorageInfo } from '../api/contract';
 import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
 import { accountKeyOf } from '../vault/contents';
 import type { StoredSession, VaultContents } from '../vault/types';
-import { AccountSession, type AccountState, type CredentialsReason } from './account-session';
+import { AccountSession, type CredentialsReason } from './account-session';
 import { resolveAccount, type AccountRef } from './resolve';
+import type { AccountEntry, CredentialsListener, SessionCredentials } from './credentials';
+import { mostRecentlyUsed, vaultContentsOf, type PendingTokens } from './roster';
+import { entryOf, signInInfo, statusOf } from './status';
 import type { SessionManager } from './types';
 
 export type { CredentialsReason } from './account-session';
+export type { AccountEntry, CredentialsListener, CredentialsScope, SessionCredentials } from './credentials';
 
 /** The vault as the session needs it (core/vault's Vault fits). */
 export interface SessionVault {
@@ -50,44 +55,6 @@ export type SessionState =
 interface PendingSignIn {
   attempt: SignInAttempt;
   done: Promise<Status>;
-}
-
-/**
- * An account's access token as the host hands it on (to tools through the broker, to Codex CLI's auth.json).
- * Never the refresh token: it stays in the session and the vault.
- */
-export interface SessionCredentials {
-  accessToken: string;
-  idToken?: string;
-  /** Epoch ms. */
-  expiresAt: number;
-  /** Epoch ms: when these tokens were obtained (sign-in or refresh). */
-  obtainedAt: number;
-  accountId: string | null;
-  planType: string | null;
-}
-
-/** Which account a credentials change is about, and whether it is the active one now. */
-export interface CredentialsScope {
-  accountId: string;
-  active: boolean;
-}
-
-export type CredentialsListener = (
-  credentials: SessionCredentials | null,
-  reason: CredentialsReason,
-  scope: CredentialsScope,
-) => void;
-
-/** One account as the UI and the CLI list it (no token). */
-export interface AccountEntry {
-  accountId: string;
-  email: string | null;
-  planType: string | null;
-  active: boolean;
-  state: Status['state'];
-  lastUsedAt?: string;
-  lastError?: ErrorInfo;
 }
 
 export class Session implements SessionManager {
@@ -146,47 +113,15 @@ export class Session implements SessionManager {
   }
 
   status(): Status {
-    const base = { storage: this.storage };
     const s = this.state;
-    if (s.kind === 'starting') return { ...base, state: 'signedOut' };
-    if (s.kind === 'error') return { ...base, state: 'error', lastError: s.error };
-    const signIn = s.signIn ? { signIn: signInInfo(s.signIn.attempt) } : {};
     const active = this.active;
-    if (!active) {
-      const lastError = s.lastError ?? undefined;
-      return s.signIn
-        ? { ...base, state: 'signingIn', ...signIn, lastError }
-        : { ...base, state: 'signedOut', lastError };
-    }
-    const otherAccounts = [...this.accounts.values()].filter((a) => a !== active).length;
-    const a = active.current;
-    switch (a.kind) {
-      case 'signedIn':
-      case 'refreshing':
-        return {
-          ...base,
-          state: a.kind,
-          account: a.account,
-          expiresAt: iso(a.tokens.expiresAt),
-          lastRefreshAt: iso(a.tokens.obtainedAt),
-          otherAccounts,
-          ...signIn,
-          lastError: a.lastError ?? s.lastError ?? undefined,
-        };
-      case 'expired':
-        return {
-          ...base,
-          state: 'expired',
-          account: a.account,
-          otherAccounts,
-          ...signIn,
-          lastError: a.error,
-        };
-      case 'signedOut':
-        return { ...base, state: 'signedOut', otherAccounts, ...signIn };
-      default:
-        return assertNever(a);
-    }
+    const others = active ? this.accounts.size - 1 : 0;
+    return statusOf(
+      this.storage,
+      s.kind === 'running' ? { ...s, signIn: s.signIn?.attempt ?? null } : s,
+      active,
+      others,
+    );
   }
 
   /** Every account, the active one marked. */
@@ -251,6 +186,9 @@ export class Session implements SessionManager {
   // ---- sign-in ----
 
   async login(): Promise<SignInInfo> {
+    // A vault that could not be read (moved aside, or sealed by a cipher not available now): signing in
+    // starts afresh; the next write puts the old file aside rather than overwrite it (core/vault).
+    if (this.state.kind === 'error') this.state = { kind: 'running', signIn: null, lastError: null };
     const s = this.running();
     if (s.signIn) return signInInfo(s.signIn.attempt);
     let attempt: SignInAttempt;
@@ -462,37 +400,13 @@ export class Session implements SessionManager {
     this.update(this.state);
   }
 
-  /** The remaining account used last (signed-in ones first). */
   private mostRecentlyUsed(): AccountSession | null {
-    const all = [...this.accounts.values()].filter((a) => a.current.kind !== 'signedOut');
-    const live = all.filter((a) => a.tokens);
-    const pool = live.length > 0 ? live : all;
-    pool.sort((a, b) => (b.lastUsedAt ?? 0) - (a.lastUsedAt ?? 0));
-    return pool[0] ?? null;
+    return mostRecentlyUsed(this.accounts.values());
   }
 
-  /**
-   * Writes every account that has tokens, and the active one, in one atomic write (none left: the vault is
-   * removed). `pending` is written in place of what the account holds now (a rotated token is saved before
-   * the account takes it).
-   */
-  private persist(pending?: { id: string; tokens: StoredSession; makeActive?: boolean }): Promise<void> {
-    const accounts: VaultContents['accounts'] = {};
-    for (const a of this.accounts.values()) {
-      const tokens = a.tokens;
-      if (tokens)
-        accounts[a.id] =
-          a.lastUsedAt === undefined ? { session: tokens } : { session: tokens, lastUsedAt: a.lastUsedAt };
-    }
-    if (pending) {
-      const lastUsedAt = pending.makeActive ? this.now() : this.accounts.get(pending.id)?.lastUsedAt;
-      accounts[pending.id] =
-        lastUsedAt === undefined ? { session: pending.tokens } : { session: pending.tokens, lastUsedAt };
-    }
-    const wanted = pending?.makeActive ? pending.id : this.activeId;
-    const activeAccountId = wanted !== null && wanted in accounts ? wanted : null;
-    if (Object.keys(accounts).length === 0) return this.vault.clear();
-    return this.vault.save({ version: 2, activeAccountId, accounts });
+  private persist(pending?: PendingTokens): Promise<void> {
+    const contents = vaultContentsOf(this.accounts.values(), this.activeId, pending, this.now());
+    return contents ? this.vault.save(contents) : this.vault.clear();
   }
 
   private emitCredentials(account: AccountSession, reason: CredentialsReason, active?: boolean): void {
@@ -551,37 +465,4 @@ export class Session implements SessionManager {
       'Not signed in. Sign in from the Keybridge tray or run `keybridge login`.',
     );
   }
-}
-
-function entryOf(a: AccountSession, active: boolean): AccountEntry {
-  const s: AccountState = a.current;
-  const info: AccountInfo = s.account;
-  const entry: AccountEntry = {
-    accountId: a.id,
-    email: info.email,
-    planType: info.planType,
-    active,
-    state: s.kind,
-  };
-  if (a.lastUsedAt !== undefined) entry.lastUsedAt = iso(a.lastUsedAt);
-  if (s.kind === 'expired') entry.lastError = s.error;
-  else if ((s.kind === 'signedIn' || s.kind === 'refreshing') && s.lastError) entry.lastError = s.lastError;
-  return entry;
-}
-
-function signInInfo(a: SignInAttempt): SignInInfo {
-  return {
-    url: a.url,
-    redirectUri: a.redirectUri,
-    startedAt: iso(a.startedAt),
-    expiresAt: iso(a.expiresAt),
-  };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function assertNever(x: never): never {
-  throw new Error(`unhandled account state ${JSON.stringify(x)}`);
 }

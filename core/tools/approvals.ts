@@ -1,7 +1,8 @@
 /**
- * Tool approval (docs/client.md "Broker protocol"): the first credential request of a client name the user has not decided on
- * waits for the user's answer (policy `ask`, the desktop default) or is allowed (policy `allow`, the
- * headless default). Answers are remembered per name in the ToolRegistry.
+ * Tool approval (docs/client.md "Approval"; what it does and does not protect: docs/security.md
+ * "Broker approvals"): the first credential request of a client name the user has not decided on waits for
+ * the user's answer (policy `ask`, the desktop default) or is allowed (policy `allow`, the headless
+ * default). Answers are remembered per name in the ToolRegistry.
  *
  * - A denied (or revoked) tool is refused at once (-32003).
  * - While a request waits, every other request of that name joins it; when nobody answers within the

@@ -3,7 +3,7 @@
  * the approval list (`tools.*`), sharing with Codex CLI (`codex.*`), and the notifications that tell every
  * subscribed tool at once when the token changes, the session ends, or its access is revoked.
  *
- * Rules (docs/client.md "Broker protocol"):
+ * Rules (docs/client.md "Approval", docs/security.md "Broker approvals"):
  * - A broker caller needs its client name approved before it gets a token (ApprovalGate). Calls from the
  *   host itself (IPC, WebSocket) never reach credentials: the renderer is not granted them.
  * - No token is served after sign-out or revocation: the check runs again after any await, so a request

@@ -1,7 +1,7 @@
 /**
- * docs/design.md "Quality bars": "vault writes are atomic (a kill at any moment leaves the old or the new tokens)".
- * A real child process saves in a tight loop and is SIGKILLed at random moments; after every kill the vault
- * must load as one whole session, no older than the last save the child reported as finished.
+ * docs/design.md "Quality bars": "vault writes are atomic (a kill at any moment leaves the old or the new
+ * tokens)". A real child process saves in a tight loop and is SIGKILLed at random moments; after every kill
+ * the vault must load as one whole session, no older than the last save the child reported as finished.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';

@@ -10,7 +10,7 @@
  * `grantFileProtocolExtraPrivileges` fuse, switched off in electron-builder.yml). The scheme answers only
  * with the files of the renderer folder.
  */
-import { contentTypeFor, resolveStaticPath } from '../../headless/web/static-files';
+import { contentTypeFor, resolveStaticPath } from '../../core/static-path';
 
 /** The built UI's privileged scheme (registered before `ready` in app-protocol.ts) and its one host. */
 export const APP_SCHEME = 'keybridge-app';

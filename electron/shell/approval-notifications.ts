@@ -1,8 +1,8 @@
 /**
- * The desktop's side of tool approval (docs/client.md "Broker protocol", policy `ask`): a system notification "Allow «name» to
- * use your OpenAI session?" for each tool whose first request waits, with Allow / Deny buttons where the
- * platform has them (macOS) and a click that opens the window's prompt everywhere. A notification goes away
- * when its request is answered (here, in the window, or by the timeout).
+ * The desktop's side of tool approval (docs/client.md "Approval", policy `ask`): a system notification "Allow
+ * «name» to use your OpenAI session?" for each tool whose first request waits, with Allow / Deny buttons
+ * where the platform has them (macOS) and a click that opens the window's prompt everywhere. A notification
+ * goes away when its request is answered (here, in the window, or by the timeout).
  */
 import { Notification } from 'electron';
 import type { ToolInfo } from '../../core/api/contract';

@@ -1,8 +1,8 @@
 /**
- * What crosses Electron IPC to the window carries no secret (docs/design.md "Layout" "the renderer never receives a
- * token or a refresh token, only account facts"; issue #6 part 3). The Electron binary cannot run here, so
- * the IPC transport's Electron-free half is driven instead: `dispatchRendererCall` answers every renderer
- * method, and `statusForRenderer` / `eventForRenderer` shape every push, all against a real core
+ * What crosses Electron IPC to the window carries no secret (docs/design.md "Layout": "the renderer never
+ * receives a token or a refresh token, only account facts"; issue #6 part 3). The Electron binary cannot run
+ * here, so the IPC transport's Electron-free half is driven instead: `dispatchRendererCall` answers every
+ * renderer method, and `statusForRenderer` / `eventForRenderer` shape every push, all against a real core
  * (createHost: real OAuth client, vault, session, models/usage client, tools and Codex sharing) signed in at
  * a real oidc-provider whose tokens live 5 s, so refreshes happen while the calls run. Every token the server
  * issued is then looked for in every envelope and push, as is and base64-encoded.

@@ -1,6 +1,7 @@
 /**
  * The desktop log: stderr plus a small file in the app's log folder, every line redacted (no token ever
- * reaches a log, docs/design.md "Quality bars"). The file is rotated at 1 MiB so it cannot grow without bound.
+ * reaches a log, docs/design.md "Quality bars"). The file is rotated at 1 MiB so it cannot grow without
+ * bound.
  */
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -16,7 +16,8 @@ export function createSettings(dataFolder: string): SettingsStore {
     defaults: SETTINGS_DEFAULTS,
     configFileMode: 0o600,
     clearInvalidConfig: true,
-    // The file is only ever written by this app; watching it would wake the idle app for nothing (docs/design.md "Quality bars").
+    // The file is only ever written by this app; watching it would wake the idle app for nothing
+    // (docs/design.md "Quality bars").
     watch: false,
   });
 }

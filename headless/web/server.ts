@@ -17,7 +17,10 @@ import { isAllowedHost, isAllowedOrigin, SECURITY_HEADERS } from './security';
 import { WebAuth } from './session-auth';
 import { sendText, serveStatic } from './static-files';
 
-/** docs/client.md "Broker protocol"'s message limit, applied to the WebSocket too: larger frames close the connection (1009). */
+/**
+ * The broker's line limit (docs/client.md "Broker protocol"), applied to the WebSocket too: larger frames
+ * close the connection (1009).
+ */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export interface WebUiOptions {

@@ -6,7 +6,7 @@ import './tools.css';
 
 /**
  * "Allow «name» to use your OpenAI session?" for a tool whose first credential request waits (policy `ask`).
- * Shown above every view, whatever the state; the answer is remembered (docs/client.md "Broker protocol").
+ * Shown above every view, whatever the state; the answer is remembered (docs/client.md "Approval").
  */
 export function ApprovalPrompt() {
   const tools = useKb((s) => s.tools);

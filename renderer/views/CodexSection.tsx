@@ -5,9 +5,9 @@ import { useKb } from '../store';
 import './tools.css';
 
 /**
- * Sharing with Codex CLI (docs/design.md "Codex sharing"): one switch that keeps `$CODEX_HOME/auth.json` filled with the
- * current access token (never the refresh token). A login Codex made itself is replaced only after the user
- * confirms here; it is kept as a backup and restored when sharing is turned off.
+ * Sharing with Codex CLI (docs/design.md "Codex sharing"): one switch that keeps `$CODEX_HOME/auth.json`
+ * filled with the current access token (never the refresh token). A login Codex made itself is replaced only
+ * after the user confirms here; it is kept as a backup and restored when sharing is turned off.
  */
 export function CodexSection() {
   const codex = useKb((s) => s.codex);

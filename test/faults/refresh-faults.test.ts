@@ -1,9 +1,9 @@
 /**
- * Refresh faults against a real oidc-provider (docs/design.md "Quality bars" "a refresh that fails for network reasons keeps
- * the session and retries with backoff"): the token endpoint answering 5xx, 503 with Retry-After, an HTML
- * page, malformed JSON or JSON of the wrong types, resetting the connection or never answering; the issuer
- * unreachable at start-up. In every case the session is kept (status signedIn, the stored tokens untouched),
- * the retries are spaced and bounded, and it recovers once the server does.
+ * Refresh faults against a real oidc-provider (docs/design.md "Quality bars": "a refresh that fails for
+ * network reasons keeps the session and retries with backoff"): the token endpoint answering 5xx, 503 with
+ * Retry-After, an HTML page, malformed JSON or JSON of the wrong types, resetting the connection or never
+ * answering; the issuer unreachable at start-up. In every case the session is kept (status signedIn, the
+ * stored tokens untouched), the retries are spaced and bounded, and it recovers once the server does.
  */
 import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

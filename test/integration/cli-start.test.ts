@@ -1,6 +1,6 @@
 /**
- * What keeps `keybridge token` within 1.3× of a bare `node -e 0` (docs/design.md "Quality bars"; measured by `npm run bench`),
- * and that none of it changes what the command does:
+ * What keeps `keybridge token` within 1.3× of a bare `node -e 0` (docs/design.md "Quality bars"; measured by
+ * `npm run bench`), and that none of it changes what the command does:
  * - a bare `keybridge token` is answered by the bin itself in one round trip (hello and the call in one
  *   write, before any answer), and hands anything but success over to the full CLI;
  * - the full CLI pipelines hello with its first call too, and loads from V8's code cache;

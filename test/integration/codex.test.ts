@@ -1,8 +1,8 @@
 /**
- * Sharing with Codex CLI (docs/design.md "Codex sharing") through the real host and `keybridge codex …`: the exact content
- * and mode of `$CODEX_HOME/auth.json`, rewritten after a refresh, removed on sign-out and disable, and a
- * login Codex made itself kept safe (refused without --replace-existing, backed up, restored). When the
- * Codex CLI is installed (`codex` on PATH, or CODEX_BIN), `codex login status` is asked too.
+ * Sharing with Codex CLI (docs/design.md "Codex sharing") through the real host and `keybridge codex …`: the
+ * exact content and mode of `$CODEX_HOME/auth.json`, rewritten after a refresh, removed on sign-out and
+ * disable, and a login Codex made itself kept safe (refused without --replace-existing, backed up, restored).
+ * When the Codex CLI is installed (`codex` on PATH, or CODEX_BIN), `codex login status` is asked too.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';

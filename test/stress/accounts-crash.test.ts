@@ -16,7 +16,7 @@ import { makeHostEnv, removeHome, startHost, type RunningHost } from '../support
 import { PEOPLE, startOidcServer, type OidcServer } from '../support/oidc-server';
 import { signIn } from '../support/signed-in-host';
 
-const KILLS = 12;
+const KILLS = Number(process.env.KB_ACCOUNTS_KILLS ?? 8);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let oidc: OidcServer;
@@ -110,5 +110,5 @@ describe('kill -9 during one account’s refreshes', () => {
     console.log(`[accounts-crash] ${JSON.stringify(tally)}`);
     expect(tally.graceKept + tally.graceSignInAgain).toBe(KILLS);
     expect(tally.refreshes).toBeGreaterThan(KILLS);
-  }, 180_000);
+  }, 400_000);
 });

@@ -1,10 +1,10 @@
 /**
- * Fuzzing the broker of a real, signed-in `keybridge serve` with fast-check (docs/design.md "Quality bars": "malformed broker
- * input gets an error and never crashes the host"): random bytes, invalid JSON, wrong types in the params of
- * every method, huge lines, floods, many half-open connections and slow writers. After each kind of abuse:
- * every complete line got exactly one error reply (notifications excepted, as JSON-RPC wants), the
- * connection still answers, the host is alive and answers `status.get` on a fresh connection, and its memory
- * stays bounded.
+ * Fuzzing the broker of a real, signed-in `keybridge serve` with fast-check (docs/design.md "Quality bars":
+ * "malformed broker input gets an error and never crashes the host"): random bytes, invalid JSON, wrong types
+ * in the params of every method, huge lines, floods, many half-open connections and slow writers. After each
+ * kind of abuse: every complete line got exactly one error reply (notifications excepted, as JSON-RPC wants),
+ * the connection still answers, the host is alive and answers `status.get` on a fresh connection, and its
+ * memory stays bounded.
  */
 import { readFileSync } from 'node:fs';
 import net from 'node:net';

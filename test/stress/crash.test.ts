@@ -1,7 +1,7 @@
 /**
- * Crash safety (docs/design.md "Quality bars": "vault writes are atomic (a kill at any moment leaves the old or the new
- * tokens)"): a real `keybridge serve` refreshing back to back is SIGKILLed at random moments, again and again.
- * After every kill:
+ * Crash safety (docs/design.md "Quality bars": "vault writes are atomic (a kill at any moment leaves the old
+ * or the new tokens)"): a real `keybridge serve` refreshing back to back is SIGKILLed at random moments,
+ * again and again. After every kill:
  *   - the vault opens (never vault_unreadable, never moved aside as broken) and holds a real session signed by
  *     the server — either the newest one a tool was handed (old) or the one after it (new), never an older
  *     one: the session writes a rotated token to the vault before it hands the access token out;

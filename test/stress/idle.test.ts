@@ -1,8 +1,9 @@
 /**
- * An idle host wakes for nothing but its refresh timer (docs/design.md "Quality bars"). A real `keybridge serve`, signed in
- * with an hour-long token (no refresh due for ~55 minutes) and with a `watch`-style client subscribed to
- * status, must not wake its main thread at all over a 20-second window: no polling, no intervals, no
- * keep-alive chatter. Wake-ups are the main thread's context switches from /proc (Linux only).
+ * An idle host wakes for nothing but its refresh timer (docs/design.md "Quality bars"). A real
+ * `keybridge serve`, signed in with an hour-long token (no refresh due for ~55 minutes) and with a
+ * `watch`-style client subscribed to status, must not wake its main thread at all over a 20-second window: no
+ * polling, no intervals, no keep-alive chatter. Wake-ups are the main thread's context switches from /proc
+ * (Linux only).
  *
  * Activity leaves wake-ups behind for a while, in any Node process: V8's memory reducer wakes it every ~8 s
  * for a few GCs after a burst of allocation, and a timer that was cleared still wakes the loop once at the

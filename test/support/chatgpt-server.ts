@@ -1,6 +1,7 @@
 /**
- * A local stand-in for the ChatGPT backend (docs/design.md "Provider profile"): `GET {base}/codex/models?client_version=X`
- * and `GET {base}/wham/usage`, on a random loopback port, in the shapes the real one answers.
+ * A local stand-in for the ChatGPT backend (docs/design.md "Provider profile"):
+ * `GET {base}/codex/models?client_version=X` and `GET {base}/wham/usage`, on a random loopback port, in the
+ * shapes the real one answers.
  *
  * Like the real one it checks who is asking: the bearer access token (RFC 6750 §2.1) must be a JWT signed
  * by the test authorization server (verified against its JWKS with `jose`), unexpired, and not revoked here

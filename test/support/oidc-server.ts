@@ -1,6 +1,7 @@
 /**
- * A real OpenID Connect authorization server for tests: oidc-provider (v9) on a random loopback port,
- * shaped like OpenAI's (docs/design.md "Provider profile") so the whole sign-in / refresh / revoke path runs for real.
+ * A real OpenID Connect authorization server for tests: oidc-provider (v9) on a random loopback port, shaped
+ * like OpenAI's (docs/design.md "Provider profile") so the whole sign-in / refresh / revoke path runs for
+ * real.
  *
  * - Endpoints at OpenAI's paths: `/oauth/authorize`, `/oauth/token`, `/oauth/revoke` (plus discovery at
  *   `/.well-known/openid-configuration`), so both a discovering client and one using the default
