@@ -6,11 +6,14 @@
  */
 import { addAccount, cliAccounts, GRACE, openSwitcher, panel, switcher } from './support/accounts';
 import { ADA } from './support/fixtures';
-import { expect, signInThroughUi, test } from './support/models-fixtures';
+import { expect as baseExpect, signInThroughUi, test } from './support/models-fixtures';
 import { viewTitle } from './support/ui';
 
-// Each test signs in two people through the consent pages: give them the time of three.
-test.slow();
+// Each test signs in two people through the consent pages and checks the CLI after each step: budgets that
+// hold on a machine five times slower than a laptop (the steps are waited for, never slept).
+test.describe.configure({ timeout: 300_000 });
+test.use({ actionTimeout: 60_000, navigationTimeout: 90_000 });
+const expect = baseExpect.configure({ timeout: 60_000 });
 
 test.beforeEach(({ oidc }) => {
   oidc.setAccount(GRACE.login, { plan: GRACE.plan, accountId: GRACE.accountId, email: GRACE.email });

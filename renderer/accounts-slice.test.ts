@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { KeybridgeError } from '../core/errors';
 import { startWebUi, type WebUi } from '../headless/web/index';
 import { ADA, GRACE, statuses, TestService } from '../test/support/fake-service';
 import { MAX_NOTICES } from './accounts-slice';
@@ -122,9 +123,11 @@ describe('several accounts in the store', () => {
     expect(s().accountList?.accounts).toEqual([]);
   });
 
-  it('turns auto-switch on and pins the active account', async () => {
+  it('turns auto-switch on and pins the active account, showing the new position before the host answers', async () => {
     await signInBoth();
-    expect(await s().setAutoSwitch(true)).toBe(true);
+    const flipping = s().setAutoSwitch(true);
+    expect(s().accountList?.autoSwitch).toBe(true);
+    expect(await flipping).toBe(true);
     expect(s().accountList?.autoSwitch).toBe(true);
     expect(await s().setPinned(true)).toBe(true);
     expect(s().accountList?.pinned).toBe(true);
@@ -134,6 +137,19 @@ describe('several accounts in the store', () => {
       ['accounts.setAutoSwitch', { enabled: true }],
       ['accounts.setPinned', { pinned: true }],
     ]);
+  });
+
+  it('puts a switch back when the host refuses it, and says why', async () => {
+    await signInBoth();
+    service.failNext.set(
+      'accounts.setAutoSwitch',
+      new KeybridgeError('internal', 'The settings file is read-only.'),
+    );
+    const flipping = s().setAutoSwitch(true);
+    expect(s().accountList?.autoSwitch).toBe(true);
+    expect(await flipping).toBe(false);
+    expect(s().accountList?.autoSwitch).toBe(false);
+    expect(s().accountError?.message).toBe('The settings file is read-only.');
   });
 
   it('shows what the host refused, with its message naming the known accounts', async () => {

@@ -76,6 +76,26 @@ export function createAccountsSlice(
     }
   }
 
+  /**
+   * A switch the user flipped shows its new position at once (a checkbox that snaps back until the host
+   * answers reads as "did not work"); if the host refuses, it goes back and the list is asked again.
+   */
+  async function flip(
+    action: 'autoSwitch' | 'pin',
+    patch: Partial<AccountList>,
+    fn: () => Promise<AccountList>,
+  ): Promise<boolean> {
+    if (get().accountBusy) return false;
+    const before = get().accountList;
+    if (before) set({ accountList: { ...before, ...patch } });
+    const ok = await run({ action }, fn);
+    if (!ok) {
+      if (before) set({ accountList: before });
+      void get().loadAccounts();
+    }
+    return ok;
+  }
+
   return {
     accountList: null,
     accountBusy: null,
@@ -112,9 +132,10 @@ export function createAccountsSlice(
         return bridge.switchAccount(accountId);
       }),
 
-    setAutoSwitch: (enabled) => run({ action: 'autoSwitch' }, () => bridge.setAutoSwitch(enabled)),
+    setAutoSwitch: (enabled) =>
+      flip('autoSwitch', { autoSwitch: enabled }, () => bridge.setAutoSwitch(enabled)),
 
-    setPinned: (pinned) => run({ action: 'pin' }, () => bridge.setPinned(pinned)),
+    setPinned: (pinned) => flip('pin', { pinned }, () => bridge.setPinned(pinned)),
 
     askSignOutOf(accountId) {
       set({ confirmSignOutOf: accountId, accountError: null });

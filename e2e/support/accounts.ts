@@ -5,8 +5,11 @@
  */
 import type { Page } from '@playwright/test';
 import { completeConsent } from './consent';
-import { expect, type RestartableHost } from './models-fixtures';
+import { expect as baseExpect, type RestartableHost } from './models-fixtures';
 import { viewTitle } from './ui';
+
+// Each step may take a while on a loaded machine: waited for, never slept.
+const expect = baseExpect.configure({ timeout: 60_000 });
 
 /** Grace, a Pro user: register with `oidc.setAccount(GRACE.login, …)` before signing her in. */
 export const GRACE = {
