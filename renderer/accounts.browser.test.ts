@@ -215,8 +215,14 @@ describe('usage you notice, in Chromium', () => {
     expect(await notices.textContent()).toMatch(/The first limit resets in 2 h/);
     await axe('usage notices');
     await page.screenshot({ path: join(shots, 'ui-accounts-notices.png') });
+    // With the switcher open above them: the click dismisses the notice (the panel closes after it, so
+    // nothing moves under the pointer mid-click).
+    await switcherButton(GRACE.email).click();
+    await visible(panel());
     await notices.getByRole('button', { name: 'Dismiss: 80% of the 5-hour limit used' }).click();
     await expect.poll(() => notices.getByText('80% of the 5-hour limit used').count()).toBe(0);
+    await expect.poll(() => panel().count()).toBe(0);
+    expect(await notices.getByText('Every account is at its limit').count()).toBe(1);
   });
 
   it('says which limit blocks, and shows a weekly-only account as one window named weekly', async () => {

@@ -33,12 +33,14 @@ export function AccountSwitcher({ list }: { list: AccountList }) {
 
   useEffect(() => {
     if (!open) return;
-    // A click elsewhere on the page closes the panel, as a menu would.
-    const onDown = (e: MouseEvent) => {
+    // A click elsewhere on the page closes the panel, as a menu would. On `click`, not `mousedown`: the
+    // panel sits in the page's flow, so closing it on the press would move what the pointer is releasing on
+    // (a notice's Dismiss button, say) and the click would land on something else.
+    const onClick = (e: MouseEvent) => {
       if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
     };
-    document.addEventListener('mousedown', onDown);
-    return () => document.removeEventListener('mousedown', onDown);
+    document.addEventListener('click', onClick);
+    return () => document.removeEventListener('click', onClick);
   }, [open]);
 
   const close = () => {
