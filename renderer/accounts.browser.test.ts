@@ -155,6 +155,11 @@ describe('the account switcher in Chromium', () => {
       await confirm.getByRole('button', { name: 'Cancel' }).evaluate((el) => el === document.activeElement),
     ).toBe(true);
     await axe('sign-out confirmation of one account');
+    // Cancel keeps the account and the panel open (the button is gone once clicked, still inside the panel).
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    expect(await panel().count()).toBe(1);
+    await panel().getByRole('button', { name: 'Sign out ada@example.com', exact: true }).click();
     await confirm.getByRole('button', { name: 'Sign out', exact: true }).click();
     await expect.poll(() => panel().getByRole('listitem').count()).toBe(1);
     expect(service.calls.find((c) => c.method === 'auth.logout')?.params).toEqual({ account: ADA.accountId });

@@ -36,8 +36,10 @@ export function AccountSwitcher({ list }: { list: AccountList }) {
     // A click elsewhere on the page closes the panel, as a menu would. On `click`, not `mousedown`: the
     // panel sits in the page's flow, so closing it on the press would move what the pointer is releasing on
     // (a notice's Dismiss button, say) and the click would land on something else.
+    // The event's path, not `contains`: a button that removed itself (a confirmation's Cancel) is no
+    // longer inside the panel by the time the click reaches the document, yet it was clicked inside.
     const onClick = (e: MouseEvent) => {
-      if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
+      if (root.current && !e.composedPath().includes(root.current)) setOpen(false);
     };
     document.addEventListener('click', onClick);
     return () => document.removeEventListener('click', onClick);
