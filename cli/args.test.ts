@@ -26,6 +26,29 @@ describe('parseArgs', () => {
     });
   });
 
+  it('reads the commands of several accounts and --account where it applies', () => {
+    expect(parseArgs(['accounts', '--json'])).toMatchObject({ command: 'accounts', flags: { json: true } });
+    expect(parseArgs(['switch', 'ada@example.com'])).toMatchObject({
+      command: 'switch',
+      positionals: ['ada@example.com'],
+    });
+    expect(parseArgs(['usage', '--json', '--account', 'acc-1', '--refresh'])).toMatchObject({
+      command: 'usage',
+      flags: { json: true, account: 'acc-1', refresh: true },
+    });
+    expect(parseArgs(['logout', '--all'])).toMatchObject({ command: 'logout', flags: { all: true } });
+    expect(parseArgs(['logout', '--account=acc-1'])).toMatchObject({ flags: { account: 'acc-1' } });
+    for (const command of ['token', 'models']) {
+      expect(parseArgs([command, '--account', 'grace@example.com'])).toMatchObject({
+        flags: { account: 'grace@example.com' },
+      });
+    }
+    expect(parseArgs(['exec', '--account', 'acc-1', '--', 'env'])).toMatchObject({
+      flags: { account: 'acc-1' },
+      rest: ['env'],
+    });
+  });
+
   it('treats no arguments, help and --help as help, --version and -V as version', () => {
     expect(parseArgs([]).command).toBe('help');
     expect(parseArgs(['help', 'token'])).toMatchObject({ command: 'help', topic: 'token' });
@@ -50,6 +73,12 @@ describe('parseArgs', () => {
     [['serve', '--port', '8080'], 'use it with --ui'],
     [['serve', '--ui', '--port', '70000'], 'port number'],
     [['help', 'nope'], 'Unknown help topic'],
+    [['switch'], 'switch needs an argument'],
+    [['switch', 'a', 'b'], 'Unexpected argument for switch: b'],
+    [['logout', '--all', '--account', 'ada@example.com'], 'leave out --account, or --all'],
+    [['token', '--account'], '--account needs a value'],
+    [['usage', '--account', 'x'.repeat(321)], 'at most 320 characters'],
+    [['accounts', '--account', 'x'], 'Unknown option for accounts: --account'],
   ])('%j → %s', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
@@ -95,6 +124,20 @@ describe('status for people', () => {
     );
     expect(expired).toContain('Last error: The refresh token was revoked.');
     expect(expired[0]).toContain('keybridge login');
+  });
+
+  it('names the active account and counts the others', () => {
+    const lines = formatStatus(
+      {
+        state: 'signedIn',
+        account: { email: 'ada@example.com', planType: 'plus', accountId: 'acc-1' },
+        otherAccounts: 2,
+        storage,
+      },
+      Date.now(),
+    );
+    expect(lines[0]).toMatch(/^Signed in as ada@example\.com \(active account\) · Plus/);
+    expect(lines).toContainEqual(expect.stringMatching(/^Other accounts: 2 /));
   });
 
   it('maps states to the documented exit codes', () => {

@@ -167,6 +167,7 @@ Commands:
 
 Environment:
   KEYBRIDGE_SOCKET   broker endpoint      KEYBRIDGE_HOME   data folder
+  KEYBRIDGE_TIMEOUT  seconds a call may take (default 30; sign-in and approval waits get longer)
   KEYBRIDGE_AUTO_SWITCH=1  switch accounts automatically when the active one reaches a limit
 
 Without --account, token, exec and models use the active account.

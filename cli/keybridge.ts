@@ -15,10 +15,12 @@ import {
   type PipelinedBrokerClient as BrokerClient,
 } from '../core/broker/client';
 import { resolveBrokerEndpoint, type Env } from '../core/paths';
+import { safeText } from '../core/text/safe-text';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
 import { openBrowser } from './browser';
 import { accountsCommand, logoutCommand, switchCommand, usageCommand } from './accounts';
 import { codexCommand } from './codex';
+import { deadlineFor, plainDeadlineMs, WAITING_CALL_MS } from './deadlines';
 import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
 import { APPROVAL_PENDING, rpcExitCode, writeStdout } from './token-fast';
@@ -120,7 +122,8 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
         io.err(`Could not open a browser (${reason}). Open the URL above yourself.\n`),
       );
     }
-    io.err('Waiting for the browser… (Ctrl+C to cancel)\n');
+    const minutes = Math.round(deadlineFor('auth.wait', io.env) / 60_000);
+    io.err(`Waiting for the browser… (Ctrl+C to cancel) — at most ${minutes} minutes.\n`);
     let interrupted = false;
     const onSigint = () => {
       if (interrupted) process.exit(EXIT.interrupted);
@@ -162,7 +165,9 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
       io.err(`Signed in as ${accountLabel(status)}\n`);
       return EXIT.ok;
     }
-    io.err((status.lastError?.message ?? `Not signed in after that URL (state: ${status.state}).`) + '\n');
+    io.err(
+      safeText(status.lastError?.message ?? `Not signed in after that URL (state: ${status.state}).`) + '\n',
+    );
     return EXIT.error;
   },
 
@@ -220,11 +225,20 @@ async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): 
   // Pipelined: hello and the command's first call leave in one write, so `keybridge token` costs one round
   // trip (docs/design.md "Quality bars" start-up budget). A failed connection or hello surfaces from that
   // first call.
-  const client = openBroker(resolveBrokerEndpoint(io.env), {
-    name: 'keybridge-cli',
-    version: VERSION,
-    pid: process.pid,
-  });
+  const plain = plainDeadlineMs(io.env);
+  const raw = openBroker(
+    resolveBrokerEndpoint(io.env),
+    { name: 'keybridge-cli', version: VERSION, pid: process.pid },
+    { callTimeoutMs: plain },
+  );
+  // Every call has a deadline (cli/deadlines.ts): longer for the ones that wait for the user.
+  const client: BrokerClient = {
+    ...raw,
+    call: (method, params, opts) =>
+      raw.call(method, params, {
+        timeoutMs: opts?.timeoutMs ?? Math.max(plain, WAITING_CALL_MS[method] ?? 0),
+      }),
+  };
   // Policy `ask`: the first request waits for the user's answer in Keybridge; say so instead of hanging silently.
   client.onNotification((method) => {
     if (method === 'approval.pending') io.err(APPROVAL_PENDING);
@@ -290,8 +304,9 @@ function reportError(e: unknown, io: Io): number {
   return e instanceof BrokerCallError ? rpcExitCode(e.code, e.data) : EXIT.error;
 }
 
+/** Messages come from the host and may quote outside text: shown through the one escaper, never raw. */
 function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  return safeText(e instanceof Error ? e.message : String(e));
 }
 
 /** The bin's entry: runs, then lets Node exit on its own so piped output is flushed. */

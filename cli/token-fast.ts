@@ -12,6 +12,8 @@
  */
 import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
+import { PROTOCOL_VERSION, RpcErrorCode } from '../core/api/protocol';
+import { decodeServerLine, encodeRequest, hostLineReader } from '../core/broker/ndjson';
 import { resolveBrokerEndpoint } from '../core/paths';
 
 /** Said while the host asks the user whether the CLI may have the session (docs/client.md "Approval"). */
@@ -19,16 +21,18 @@ export const APPROVAL_PENDING =
   'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
 
 /**
- * The JSON-RPC error codes the CLI reacts to (docs/client.md "Broker protocol"), copied here because the
- * contract module pulls in zod.
+ * How long a credentials request may wait for its answer: the host may be asking the user to approve the
+ * tool (2 minutes there). The full CLI uses the same bound (cli/deadlines.ts).
  */
-const RPC_NOT_SIGNED_IN = -32001;
-const RPC_REFRESH_FAILED = -32005;
+export const APPROVAL_WAIT_MS = 5 * 60_000;
 
 /** The exit code for an error the host answered: 4 when signing in again is the way out, else 1. */
 export function rpcExitCode(code: unknown, data: unknown): 1 | 4 {
-  if (code === RPC_NOT_SIGNED_IN) return 4;
-  if (code === RPC_REFRESH_FAILED && (data as { reloginRequired?: unknown } | undefined)?.reloginRequired)
+  if (code === RpcErrorCode.NotSignedIn) return 4;
+  if (
+    code === RpcErrorCode.RefreshFailed &&
+    (data as { reloginRequired?: unknown } | undefined)?.reloginRequired
+  )
     return 4;
   return 1;
 }
@@ -56,63 +60,52 @@ export function fastToken(handOver: () => void): void {
   socket.on('close', giveUp);
   // Hello and the call in one write: the host answers a connection's lines in order
   // (docs/client.md "Broker protocol").
-  const hello = { protocol: 1, client: { name: 'keybridge-cli', pid: process.pid } };
-  socket.write(
-    `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'hello', params: hello })}\n` +
-      '{"jsonrpc":"2.0","id":2,"method":"credentials.get"}\n',
-  );
+  const hello = { protocol: PROTOCOL_VERSION, client: { name: 'keybridge-cli', pid: process.pid } };
+  socket.write(encodeRequest(1, 'hello', hello) + encodeRequest(2, 'credentials.get'));
   // A host that does not even answer hello within 5 s is handed over (the answer to the call itself may take
   // as long as a refresh does). Armed after the first loop turn has sent the request: setting up the first
   // timer of a process costs ~0.2 ms.
   setImmediate(() => {
     if (!finished && !greeted) timer = setTimeout(giveUp, 5000);
   });
-  let buffered = '';
+  const read = hostLineReader((line) => {
+    if (finished) return;
+    const msg = decodeServerLine(line);
+    if (!msg) return giveUp();
+    if (msg.kind === 'notification') {
+      // The one for us: the user is being asked to approve this tool (policy `ask`).
+      if (msg.method === 'approval.pending') process.stderr.write(APPROVAL_PENDING);
+      return;
+    }
+    if (msg.kind === 'error') {
+      if (msg.message === undefined) return giveUp();
+      // The host's answer, reported as the full CLI reports it (cli/keybridge.ts reportError).
+      finish();
+      process.stderr.write(`${msg.message}\n`);
+      process.exitCode = rpcExitCode(msg.code, msg.data);
+      return;
+    }
+    if (msg.id === 1) {
+      greeted = true;
+      clearTimeout(timer);
+      // The answer may wait for the user's approval, but not for ever.
+      timer = setTimeout(() => {
+        if (finished) return;
+        finish();
+        process.stderr.write('Keybridge did not answer in 5 minutes: check the app or `keybridge serve`.\n');
+        process.exitCode = 1;
+      }, APPROVAL_WAIT_MS);
+      return;
+    }
+    if (msg.id !== 2) return;
+    const token = (msg.result as { accessToken?: unknown } | null | undefined)?.accessToken;
+    if (typeof token !== 'string' || token === '') return giveUp();
+    finish();
+    writeStdout(`${token}\n`);
+  });
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl;
-    while (!finished && (nl = buffered.indexOf('\n')) !== -1) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      let msg: {
-        id?: unknown;
-        method?: unknown;
-        result?: { accessToken?: unknown };
-        error?: { code?: unknown; message?: unknown; data?: unknown };
-      };
-      try {
-        msg = JSON.parse(line) as typeof msg;
-      } catch {
-        giveUp();
-        return;
-      }
-      if (msg.id === undefined) {
-        // A notification; the one for us: the user is being asked to approve this tool (policy `ask`).
-        if (msg.method === 'approval.pending') process.stderr.write(APPROVAL_PENDING);
-        continue;
-      }
-      if (msg.error && typeof msg.error.message === 'string') {
-        // The host's answer, reported as the full CLI reports it (cli/keybridge.ts reportError).
-        finish();
-        process.stderr.write(`${msg.error.message}\n`);
-        process.exitCode = rpcExitCode(msg.error.code, msg.error.data);
-        return;
-      }
-      if (msg.id === 1) {
-        greeted = true;
-        clearTimeout(timer);
-        continue;
-      }
-      if (msg.id !== 2) continue;
-      const token = msg.result?.accessToken;
-      if (typeof token !== 'string' || token === '') {
-        giveUp();
-        return;
-      }
-      finish();
-      writeStdout(`${token}\n`);
-    }
+    if (!read(chunk)) giveUp();
   });
 }
 

@@ -15,10 +15,26 @@
  * client, so importing it costs next to nothing.
  */
 import { createHash } from 'node:crypto';
-import { BrokerCallError, connectBroker, type BrokerClient } from '../core/broker/client';
+import {
+  RpcErrorCode,
+  type Credentials,
+  type CredentialsChanged,
+  type Status,
+  type Topic,
+} from '../core/api/protocol';
+import { backoffMs, type BackoffPolicy } from '../core/backoff';
+import {
+  BrokerCallError,
+  connectBroker,
+  DEFAULT_CALL_TIMEOUT_MS,
+  type BrokerClient,
+} from '../core/broker/client';
 import { resolveBrokerEndpoint } from '../core/paths';
 
-export type Topic = 'status' | 'credentials';
+// The contract's own types (core/api/protocol.ts): what the host sends is exactly what a tool gets.
+export type { Credentials, Status, Topic };
+/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
+export type CredentialsChange = CredentialsChanged;
 
 export interface ConnectOptions {
   /** Your tool's name: what the user sees in "Allow «name» to use your OpenAI session?". */
@@ -32,39 +48,17 @@ export interface ConnectOptions {
   waitForHostMs?: number;
   /** Bounds connecting and hello, per attempt (default 5 s). */
   connectTimeoutMs?: number;
+  /**
+   * How long a call waits for the host's answer (default 30 s). `getCredentials` and `invalidate` wait at
+   * least `approvalTimeoutMs`, since the first one may wait for the user to allow your tool.
+   */
+  callTimeoutMs?: number;
+  /** How long a credentials call may wait for the user's approval (default 5 minutes). */
+  approvalTimeoutMs?: number;
 }
 
-export interface Credentials {
-  accessToken: string;
-  tokenType: 'Bearer';
-  /** RFC 3339. */
-  expiresAt: string;
-  /** The ChatGPT account id (send it as `ChatGPT-Account-Id`). */
-  accountId: string | null;
-  planType: string | null;
-}
-
-export interface Status {
-  state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error';
-  account?: { email: string | null; planType: string | null; accountId: string | null };
-  expiresAt?: string;
-  lastRefreshAt?: string;
-  selectedModel?: string;
-  lastError?: { code: string; message: string };
-  [key: string]: unknown;
-}
-
-/** `credentials.changed`: the token changed (or went away). `accessToken` only when your tool is allowed. */
-export interface CredentialsChange {
-  reason: 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'approved' | 'denied' | 'revoked';
-  /** null after sign-out: there are no credentials any more. */
-  expiresAt: string | null;
-  /** Hex SHA-256 of the current access token, or null. */
-  tokenSha256: string | null;
-  accessToken?: string;
-  accountId?: string | null;
-  access: 'allowed' | 'denied' | 'undecided';
-}
+/** How long a credentials request may wait for the user to allow the tool (the host asks for 2 minutes). */
+export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
 
 export type KeybridgeEvent =
   | { type: 'status'; status: Status }
@@ -73,13 +67,16 @@ export type KeybridgeEvent =
   | { type: 'connection'; connected: boolean };
 
 export interface KeybridgeClient {
-  /** A token with at least `minTtlSeconds` left (the host refreshes first when needed). */
-  getCredentials(opts?: { minTtlSeconds?: number }): Promise<Credentials>;
+  /**
+   * A token with at least `minTtlSeconds` left (the host refreshes first when needed), of the active account
+   * or of `account` (an email or ChatGPT account id; your tool then hears only that account's changes).
+   */
+  getCredentials(opts?: { minTtlSeconds?: number; account?: string }): Promise<Credentials>;
   /**
    * Your request got a 401 with this token (pass the token or its hex SHA-256): the host refreshes only if
    * it is still the current one, and answers with the current credentials either way.
    */
-  invalidate(tokenOrSha256: string): Promise<Credentials>;
+  invalidate(tokenOrSha256: string, opts?: { account?: string }): Promise<Credentials>;
   /** Events for `topics` (plus connection events) until the returned function is called. */
   subscribe(topics: Topic[], onEvent: (event: KeybridgeEvent) => void): Promise<() => void>;
   status(): Promise<Status>;
@@ -90,7 +87,8 @@ export interface KeybridgeClient {
 /**
  * A failed call. `code` is the host's JSON-RPC code — -32001 not signed in, -32003 access denied,
  * -32004 approval timed out, -32005 refresh failed — or a string for local failures: 'host_not_running',
- * 'timeout', 'connection_closed', 'closed'.
+ * 'timeout' (no answer within the call's deadline), 'too_large' (refused before sending: over 64 KiB),
+ * 'connection_closed', 'closed'.
  */
 export class KeybridgeClientError extends Error {
   override readonly name = 'KeybridgeClientError';
@@ -104,10 +102,10 @@ export class KeybridgeClientError extends Error {
 }
 
 export const ErrorCodes = {
-  NotSignedIn: -32001,
-  AccessDenied: -32003,
-  ApprovalTimeout: -32004,
-  RefreshFailed: -32005,
+  NotSignedIn: RpcErrorCode.NotSignedIn,
+  AccessDenied: RpcErrorCode.AccessDenied,
+  ApprovalTimeout: RpcErrorCode.ApprovalTimeout,
+  RefreshFailed: RpcErrorCode.RefreshFailed,
 } as const;
 
 /** Hex SHA-256 of an access token: the name of a token in `invalidate` and `credentials.changed`. */
@@ -115,8 +113,8 @@ export function tokenSha256(accessToken: string): string {
   return createHash('sha256').update(accessToken).digest('hex');
 }
 
-const BACKOFF_MIN_MS = 50;
-const BACKOFF_MAX_MS = 2000;
+/** Reconnecting to a restarted host: 50 ms, 100 ms … 2 s, ±25 %. */
+const RECONNECT: BackoffPolicy = { firstMs: 50, maxMs: 2000, jitter: [0.75, 1.25] };
 
 /** Connects (the first attempt must succeed) and keeps the connection up until `close()`. */
 export async function connect(opts: ConnectOptions): Promise<KeybridgeClient> {
@@ -151,16 +149,25 @@ class ReconnectingClient implements KeybridgeClient {
     await this.open();
   }
 
-  getCredentials(opts: { minTtlSeconds?: number } = {}): Promise<Credentials> {
-    const params = opts.minTtlSeconds === undefined ? undefined : { minTtlSeconds: opts.minTtlSeconds };
-    return this.call('credentials.get', params) as Promise<Credentials>;
+  getCredentials(opts: { minTtlSeconds?: number; account?: string } = {}): Promise<Credentials> {
+    const params = {
+      ...(opts.minTtlSeconds === undefined ? {} : { minTtlSeconds: opts.minTtlSeconds }),
+      ...(opts.account === undefined ? {} : { account: opts.account }),
+    };
+    return this.call(
+      'credentials.get',
+      Object.keys(params).length === 0 ? undefined : params,
+      this.approvalDeadline(),
+    ) as Promise<Credentials>;
   }
 
-  invalidate(tokenOrSha256: string): Promise<Credentials> {
+  invalidate(tokenOrSha256: string, opts: { account?: string } = {}): Promise<Credentials> {
     const hash = /^[0-9a-f]{64}$/i.test(tokenOrSha256)
       ? tokenOrSha256.toLowerCase()
       : tokenSha256(tokenOrSha256);
-    return this.call('credentials.invalidate', { tokenSha256: hash }) as Promise<Credentials>;
+    const params =
+      opts.account === undefined ? { tokenSha256: hash } : { tokenSha256: hash, account: opts.account };
+    return this.call('credentials.invalidate', params, this.approvalDeadline()) as Promise<Credentials>;
   }
 
   status(): Promise<Status> {
@@ -198,12 +205,27 @@ class ReconnectingClient implements KeybridgeClient {
     return [...all];
   }
 
-  /** Calls on the live connection; while the host is away, waits for it (once more after a drop mid-call). */
-  private async call(method: string, params?: Record<string, unknown>): Promise<unknown> {
+  private plainDeadline(): number {
+    return this.opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+  }
+
+  private approvalDeadline(): number {
+    return Math.max(this.plainDeadline(), this.opts.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS);
+  }
+
+  /**
+   * Calls on the live connection; while the host is away, waits for it (once more after a drop mid-call).
+   * Each attempt has a deadline (`timeoutMs`, default the plain one).
+   */
+  private async call(
+    method: string,
+    params?: Record<string, unknown>,
+    timeoutMs = this.plainDeadline(),
+  ): Promise<unknown> {
     for (let tries = 0; ; tries++) {
       const conn = await this.connection();
       try {
-        return await conn.call(method, params);
+        return await conn.call(method, params, { timeoutMs });
       } catch (e) {
         const lost = e instanceof BrokerCallError && e.code === 'connection_closed' && !this.closed;
         if (lost && tries === 0 && this.opts.reconnect !== false) continue;
@@ -243,7 +265,7 @@ class ReconnectingClient implements KeybridgeClient {
     const conn = await connectBroker(
       this.socketPath,
       { name: this.opts.name, version: this.opts.version, pid: process.pid },
-      { timeoutMs: this.opts.connectTimeoutMs ?? 5000 },
+      { timeoutMs: this.opts.connectTimeoutMs ?? 5000, callTimeoutMs: this.plainDeadline() },
     ).catch((e: unknown) => {
       throw asClientError(e);
     });
@@ -277,8 +299,7 @@ class ReconnectingClient implements KeybridgeClient {
 
   private retry(): void {
     if (this.closed || this.opts.reconnect === false) return;
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt, 10));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = backoffMs(this.attempt, RECONNECT);
     this.attempt += 1;
     this.retryTimer = setTimeout(() => {
       this.open().then(

@@ -8,11 +8,9 @@ import { join } from 'node:path';
 import { app, Menu, session, shell, type Rectangle } from 'electron';
 import { methods, type Status } from '../core/api/contract';
 import type { CallContext } from '../core/api/service';
-import { acquireHostLock, type HostLock } from '../core/broker/lock';
-import { startBroker, type Broker } from '../core/broker/server';
 import { loadConfig, type KeybridgeConfig } from '../core/config';
 import { asKeybridgeError } from '../core/errors';
-import { createHost, type Host } from '../core/host';
+import { HostRuntime } from '../core/host-runtime';
 import { devServerUrl, type AppPage } from './shell/app-page';
 import { handleAppScheme, registerAppScheme } from './shell/app-protocol';
 import { extractSchemeUrls, SCHEME, UrlInbox, wantsNoTray } from './shell/deep-links';
@@ -38,9 +36,8 @@ const SHUTDOWN_STEP_MS = 3_000;
 interface Runtime {
   log: (line: string) => void;
   settings?: SettingsStore;
-  lock?: HostLock;
-  host?: Host;
-  broker?: Broker;
+  /** Lock → host → broker, and their shutdown: core/host-runtime.ts, shared with `keybridge serve`. */
+  core?: HostRuntime;
   tray?: TrayController;
   appWindow?: AppWindow;
   disposeIpc?: () => void;
@@ -150,7 +147,9 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
 
   // One host per data folder (docs/security.md "The refresh token never leaves the host"): fail before asking
   // anything if `keybridge serve` already runs.
-  rt.lock = await acquireHostLock(config.home, { socketPath: config.socketPath });
+  const core = new HostRuntime({ config, log, stopStepMs: SHUTDOWN_STEP_MS });
+  rt.core = core;
+  await core.lock();
   const settings = createSettings(config.home);
   rt.settings = settings;
   const cipher = await chooseDesktopCipher({ dataFolder: config.home, settings, log });
@@ -162,13 +161,8 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
 
   // The desktop asks the user before a tool gets its first token (docs/client.md "Approval"), unless
   // configured otherwise.
-  const host = createHost({ config, cipher, log, defaultToolPolicy: 'ask' });
-  rt.host = host;
-  await host.start();
-  if (!running()) return;
-  rt.broker = await startBroker({ socketPath: config.socketPath, service: host.service, log });
-  log(`broker: listening on ${config.socketPath}`);
-  if (!running()) return;
+  const host = await core.start({ cipher, defaultToolPolicy: 'ask', running });
+  if (!host) return;
 
   const service = host.service;
   rt.status = await service['status.get'](undefined, CTX);
@@ -249,7 +243,7 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
 
 /** A `keybridge://oauth/callback?…` redirect: completes the pending sign-in (the core checks state, PKCE). */
 async function openSchemeUrl(url: string): Promise<void> {
-  const service = rt.host?.service;
+  const service = rt.core?.host?.service;
   if (!service) return;
   rt.log('scheme: received a keybridge:// redirect');
   const params = methods['auth.openUrl'].params.safeParse({ url });
@@ -265,7 +259,7 @@ async function openSchemeUrl(url: string): Promise<void> {
 }
 
 async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void> {
-  const service = rt.host?.service;
+  const service = rt.core?.host?.service;
   if (!service) return;
   const busy = async (work: () => Promise<void>) => {
     rt.tray?.setBusy(true);
@@ -344,7 +338,7 @@ async function switchAccount(accountId: string): Promise<void> {
 
 /** The tray's Codex toggle: a login Codex made itself is replaced only after the user confirms. */
 async function setCodexSharing(on: boolean): Promise<void> {
-  const service = rt.host?.service;
+  const service = rt.core?.host?.service;
   if (!service) return;
   try {
     const s = on
@@ -364,27 +358,6 @@ async function setCodexSharing(on: boolean): Promise<void> {
   }
 }
 
-function withTimeout(work: Promise<unknown> | undefined, what: string): Promise<void> {
-  if (!work) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      rt.log(`quit: ${what} did not finish in time`);
-      resolve();
-    }, SHUTDOWN_STEP_MS);
-    work.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        rt.log(`quit: ${what} failed: ${(e as Error)?.message ?? e}`);
-        resolve();
-      },
-    );
-  });
-}
-
 /** Stops answering tools first, then the session (its refresh timer), then frees the data folder. */
 async function shutdown(): Promise<void> {
   rt.disposeIpc?.();
@@ -395,12 +368,8 @@ async function shutdown(): Promise<void> {
   rt.disposeIpc = undefined;
   rt.tray?.destroy();
   rt.tray = undefined;
-  await withTimeout(rt.broker?.close(), 'broker');
-  await withTimeout(rt.host?.close(), 'host');
-  await withTimeout(rt.lock?.release(), 'host lock');
-  rt.broker = undefined;
-  rt.host = undefined;
-  rt.lock = undefined;
+  await rt.core?.stop();
+  rt.core = undefined;
 }
 
 async function fatal(e: unknown): Promise<void> {

@@ -4,8 +4,8 @@
  * never sees `ipcRenderer`. Bundled to CommonJS: a sandboxed preload cannot import modules.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { EventName, Status } from '../core/api/contract';
-import { ipcChannels, type Bridge, type BridgeCall } from '../core/api/bridge';
+import type { Bridge, BridgeCall } from '../core/api/bridge';
+import { ipcChannels, type EventName, type Status } from '../core/api/protocol';
 import type { InvokeEnvelope } from './shell/ipc-dispatch';
 
 /**

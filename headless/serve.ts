@@ -2,14 +2,13 @@
  * `keybridge serve`: the headless host (docs/design.md "Layout"). The same core as the desktop app, with a
  * Node cipher and the broker; bundled to dist/host.mjs and loaded by the CLI only for this command.
  *
- * Order matters: the lock first (one host per data folder, or two refreshers would burn the single-use
- * refresh token), then the session, then the broker — tools connect only once there is a session to ask.
+ * The lock → host → broker order and the shutdown are core/host-runtime.ts's, shared with the desktop app;
+ * this adds the host log, a Node cipher and the optional browser UI.
  */
-import { startBroker, type Broker } from '../core/broker/server';
-import { acquireHostLock, type HostLock } from '../core/broker/lock';
 import { loadConfig, type KeybridgeConfig } from '../core/config';
 import { isKeybridgeError, redact } from '../core/errors';
-import { createHost, type Host } from '../core/host';
+import { HostRuntime } from '../core/host-runtime';
+import { safeText } from '../core/text/safe-text';
 import type { Env } from '../core/paths';
 import { selectNodeCipher } from '../core/vault/select-cipher';
 import { createHostLog, type HostLog } from './log';
@@ -74,17 +73,15 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
     return 1;
   }
 
-  let lock: HostLock;
+  let hostLog: HostLog | undefined;
+  const runtime = new HostRuntime({ config, log: (line) => hostLog?.log(line) });
   try {
-    lock = await acquireHostLock(config.home, { socketPath: config.socketPath });
+    await runtime.lock();
   } catch (e) {
     say(isKeybridgeError(e) ? e.message : `Cannot lock ${config.home}: ${(e as Error).message}`);
     return 1;
   }
 
-  let hostLog: HostLog | undefined;
-  let host: Host | undefined;
-  let broker: Broker | undefined;
   let ui: UiHandle | undefined;
   // A stray rejection somewhere in the core must not take every tool's credentials down with it: log it.
   const onRejection = (reason: unknown) =>
@@ -95,27 +92,24 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
 
   const shutdown = async () => {
     await ui?.close().catch(() => {});
-    await broker?.close().catch(() => {});
-    await host?.close().catch(() => {});
-    await lock.release();
+    await runtime.stop();
     hostLog?.close();
     process.off('unhandledRejection', onRejection);
   };
 
   try {
+    // Made once the lock is held: a second host must not write into the running one's log.
     hostLog = createHostLog(config.home, { stderr });
     const log = hostLog.log;
     const cipher = await selectNodeCipher(config.home, { env: opts.env ?? process.env, log });
-    host = createHost({ config, cipher, log });
-    await host.start();
+    const host = (await runtime.start({ cipher }))!;
     // Usage alerts and automatic switches (docs/accounts.md): the terminal is this host's notification area.
     // Emails come from the server: control characters are shown escaped, never interpreted by the terminal.
     host.accounts.onNotice((notice) => {
-      const line = `Keybridge: ${escapeControls(notice.message)}`;
+      const line = `Keybridge: ${safeText(notice.message)}`;
       say(line);
       hostLog?.toFile(line);
     });
-    broker = await startBroker({ socketPath: config.socketPath, service: host.service, log });
 
     const startUi = opts.startUi === null ? undefined : (opts.startUi ?? defaultStartUi);
     if (flags.ui && startUi) {
@@ -141,16 +135,6 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
   hostLog?.log('stopping');
   await shutdown();
   return 0;
-}
-
-/** Control characters (C0, DEL, C1) as \u escapes, so text from a server cannot steer the terminal. */
-export function escapeControls(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const c = ch.codePointAt(0) ?? 0;
-    out += c < 0x20 || (c >= 0x7f && c <= 0x9f) ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
-  }
-  return out;
 }
 
 /** Resolves on the first SIGINT or SIGTERM; a second one exits at once (a hung close must not trap the user). */

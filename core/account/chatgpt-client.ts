@@ -8,6 +8,7 @@
  */
 import type { Credentials, ModelInfo } from '../api/contract';
 import { KeybridgeError, asKeybridgeError, redact } from '../errors';
+import { safeText } from '../text/safe-text';
 import { ModelsResponseError, visibleModels } from './models';
 import { parseUsage, UsageResponseError, type ParsedUsage } from './usage';
 
@@ -200,7 +201,7 @@ function serverDetail(text: string): string {
         : body.error && typeof (body.error as { message?: unknown }).message === 'string'
           ? ((body.error as { message: string }).message as string)
           : undefined;
-    return msg ? ` ${redact(msg.slice(0, 200))}` : '';
+    return msg ? ` ${safeText(redact(msg), 200)}` : '';
   } catch {
     return '';
   }

@@ -4,24 +4,12 @@
  * enough.
  */
 import type { AccountInfo } from '../api/contract';
+import { decodeJwtPayload } from '../jwt';
+
+export { decodeJwtPayload };
 
 export const OPENAI_AUTH_CLAIM = 'https://api.openai.com/auth';
 export const OPENAI_PROFILE_CLAIM = 'https://api.openai.com/profile';
-
-/** The payload of a compact JWS, or null when the text is not one. Never throws. */
-export function decodeJwtPayload(jwt: string | undefined): Record<string, unknown> | null {
-  if (!jwt) return null;
-  const parts = jwt.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  try {
-    const json: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
-    return json && typeof json === 'object' && !Array.isArray(json)
-      ? (json as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
 
 function str(v: unknown): string | null {
   return typeof v === 'string' && v.length > 0 ? v : null;

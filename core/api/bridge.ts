@@ -1,43 +1,17 @@
 /**
- * What the UI may do, derived from the contract's renderer grants. The preload (Electron IPC) and the
+ * What the UI may do, derived from the renderer's grants (protocol.ts). The preload (Electron IPC) and the
  * browser's WebSocket client both implement `Bridge`, so the renderer does not know which one it has.
  */
 import type {
   AccountList,
   CodexStatus,
-  MethodName,
   ParamsOf,
+  RendererMethod,
   ResultOf,
   Status,
   ToolInfo,
   UsageNotice,
-} from './contract';
-
-/**
- * The renderer's methods (IPC and WebSocket): account facts and actions, never a token. Declared here, free
- * of zod, because the sandboxed preload bundles this file; contract.ts builds `grants.renderer` from it.
- */
-export const rendererMethods = [
-  'status.get',
-  'auth.login',
-  'auth.cancel',
-  'auth.openUrl',
-  'auth.logout',
-  'models.list',
-  'models.select',
-  'usage.get',
-  'tools.list',
-  'tools.decide',
-  'tools.revoke',
-  'codex.status',
-  'codex.enable',
-  'codex.disable',
-  'accounts.list',
-  'accounts.switch',
-  'accounts.setAutoSwitch',
-  'accounts.setPinned',
-] as const satisfies readonly MethodName[];
-export type RendererMethod = (typeof rendererMethods)[number];
+} from './protocol';
 
 export type BridgeCall = <M extends RendererMethod>(method: M, params: ParamsOf<M>) => Promise<ResultOf<M>>;
 
@@ -74,17 +48,4 @@ export interface Bridge {
   onAccounts(listener: (list: AccountList) => void): () => void;
   /** Usage alerts (80 % / 95 % of a window, a reset) and automatic switches, for a notification. */
   onUsageNotice(listener: (notice: UsageNotice) => void): () => void;
-}
-
-/** IPC channel names, one per method plus the event, declared once. */
-export const ipcChannels = {
-  invoke: 'keybridge:invoke',
-  status: 'keybridge:status',
-  openExternal: 'keybridge:open-external',
-  /** `{name, payload}` of the renderer events beyond status (`tools.changed`, `codex.changed`). */
-  event: 'keybridge:event',
-} as const;
-
-export function isRendererMethod(m: string): m is RendererMethod & MethodName {
-  return (rendererMethods as readonly string[]).includes(m);
 }

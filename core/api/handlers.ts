@@ -4,22 +4,29 @@
  */
 import type { AccountService } from '../account/account-service';
 import type { Accounts } from '../account/accounts';
-import { toolHandlers, type ToolsService } from '../tools/tools-service';
+import type { ToolsService } from '../tools/tools-service';
 import { KeybridgeError } from '../errors';
 import type { SessionManager } from '../session/types';
 import { PROTOCOL_VERSION, type Status } from './contract';
 import type { Service } from './service';
 
-export const SERVER_INFO = { name: 'keybridge', version: '0.1.0' };
+/** Set by the builds (scripts/build-node.mjs, build-electron.mjs) from package.json; absent under tsx/vitest. */
+declare const __KEYBRIDGE_VERSION__: string | undefined;
+
+export const SERVER_INFO = {
+  name: 'keybridge',
+  version: typeof __KEYBRIDGE_VERSION__ === 'string' ? __KEYBRIDGE_VERSION__ : '0.0.0-dev',
+};
 
 export function createService(
   session: SessionManager,
-  account?: AccountService,
-  /** Tool approval, credentials.invalidate, Codex sharing (core/broker/tools-service). */
-  tools?: ToolsService,
+  account: AccountService | undefined,
+  /** Tool approval (credentials.* go through it), credentials.invalidate, Codex sharing (core/tools/tools-service). */
+  tools: ToolsService,
   /** Several accounts: the list, switching, usage alerts and the automatic switch (core/account/accounts). */
   accounts?: Accounts,
 ): Service {
+  const { close: _close, ...toolMethods } = tools;
   // Status carries the account's selected model (core/account); the session itself knows nothing of models.
   const decorate = (s: Status): Status => (account ? account.decorate(s) : s);
   const models = (): AccountService => {
@@ -30,7 +37,6 @@ export function createService(
     if (!accounts) throw new KeybridgeError('internal', 'This host does not manage several accounts.');
     return accounts;
   };
-  const toolMethods = toolHandlers(session, tools);
   return {
     hello: async () => ({ protocol: PROTOCOL_VERSION, server: SERVER_INFO }),
     'status.get': async () => decorate(session.status()),

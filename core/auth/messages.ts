@@ -4,6 +4,7 @@
  * refresh failures (RFC 6749 §5.2 plus OpenAI's own codes, docs/design.md "Provider profile").
  */
 import { KeybridgeError, redact, type ErrorCode } from '../errors';
+import { safeText } from '../text/safe-text';
 
 interface MessageEntry {
   code: ErrorCode;
@@ -44,11 +45,14 @@ export const AUTHORIZATION_ERROR_MESSAGES: Readonly<Record<string, MessageEntry>
   },
 };
 
-/** Server-supplied text is untrusted: strip control characters, redact anything token-shaped, cap the length. */
+/**
+ * Server-supplied text is untrusted: runs of C0 controls (line breaks, bells) become one space, anything
+ * else unsafe (C1, bidi, zero-width) is escaped by the one escaper (core/text/safe-text.ts), anything
+ * token-shaped is redacted, and the length is capped.
+ */
 export function cleanServerText(text: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
-  const flat = redact(text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim());
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+  return safeText(redact(text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()), max);
 }
 
 /** The KeybridgeError for an `error=` authorization response. */
@@ -84,10 +88,12 @@ export function reloginCode(error: string | undefined, description: string | und
   return error === 'invalid_grant' ? 'invalid_grant' : undefined;
 }
 
-export function portInUseMessage(ports: number[]): string {
+/** `taken`: the loopback addresses found taken (e.g. `[::1]:1455`), named so the user can find the holder. */
+export function portInUseMessage(ports: number[], taken: string[] = []): string {
   const list =
     ports.length === 1
       ? `Port ${ports[0]} is`
       : `Ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]} are`;
-  return `${list} in use, so Keybridge cannot receive the sign-in from the browser. Another sign-in — often Codex CLI (\`codex login\`) — may be holding it. Finish or close that sign-in, then try again.`;
+  const where = taken.length > 0 ? ` (taken: ${taken.join(', ')})` : '';
+  return `${list} in use${where}, so Keybridge cannot receive the sign-in from the browser. Another sign-in — often Codex CLI (\`codex login\`) — may be holding it. Finish or close that sign-in, then try again.`;
 }

@@ -4,6 +4,7 @@
  */
 import * as oauth from 'oauth4webapi';
 import { KeybridgeError } from '../errors';
+import { decodeJwtPayload } from '../jwt';
 import type { TokenSet } from './types';
 import { cleanServerText, RELOGIN_MESSAGES, reloginCode } from './messages';
 import { parseRetryAfter } from './http';
@@ -17,21 +18,12 @@ const FALLBACK_LIFETIME_MS = 60 * 60 * 1000;
  * clock running ahead can never make a token look longer-lived than it is.
  */
 function jwtExpiresAt(token: string, now: number): number | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as {
-      exp?: unknown;
-      iat?: unknown;
-    };
-    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return undefined;
-    const exp = payload.exp * 1000;
-    const iat =
-      typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat * 1000 : undefined;
-    return iat !== undefined && exp > iat ? Math.min(exp, now + (exp - iat)) : exp;
-  } catch {
-    return undefined;
-  }
+  const payload = decodeJwtPayload(token);
+  if (!payload || typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) return undefined;
+  const exp = payload.exp * 1000;
+  const iat =
+    typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat * 1000 : undefined;
+  return iat !== undefined && exp > iat ? Math.min(exp, now + (exp - iat)) : exp;
 }
 
 /**

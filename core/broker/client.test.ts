@@ -108,6 +108,12 @@ describe('connectBroker', () => {
     });
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.filter((p) => p.includes('node_modules'))).toEqual([]);
-    expect(inputs.map((p) => p.split('/').pop()).sort()).toEqual(['client.ts', 'framing.ts']);
+    // Only the zod-free wire pieces: the protocol's names and codes, the framing and the NDJSON reader.
+    expect(inputs.map((p) => p.split('/').pop()).sort()).toEqual([
+      'client.ts',
+      'framing.ts',
+      'ndjson.ts',
+      'protocol.ts',
+    ]);
   });
 });

@@ -5,7 +5,16 @@
  * core.
  */
 import net from 'node:net';
-import { LineSplitter } from './framing';
+import { PROTOCOL_VERSION, RpcErrorCode } from '../api/protocol';
+import { MAX_LINE_BYTES } from './framing';
+import { decodeServerLine, encodeRequest, hostLineReader } from './ndjson';
+
+/**
+ * Every call has a deadline: a host that never answers (or answers in a way this client cannot match to the
+ * call) must not hang a command for ever. Plain calls get this; calls that wait for the user (sign-in,
+ * approval) pass a longer one.
+ */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
 export interface ClientInfo {
   name: string;
@@ -15,7 +24,11 @@ export interface ClientInfo {
 }
 
 export interface BrokerClient {
-  /** Calls one method; rejects with a BrokerCallError carrying the JSON-RPC `code`, `message` and `data`. */
+  /**
+   * Calls one method; rejects with a BrokerCallError carrying the JSON-RPC `code`, `message` and `data`, or
+   * 'timeout' when no answer came within `timeoutMs` (default: the connection's `callTimeoutMs`), or
+   * 'too_large' (before sending) when the request would pass the broker's 64 KiB line limit.
+   */
   call(method: string, params?: Record<string, unknown>, opts?: { timeoutMs?: number }): Promise<unknown>;
   /** Server notifications (e.g. `status.changed` after `subscribe`). Returns an unsubscribe function. */
   onNotification(cb: (method: string, params: unknown) => void): () => void;
@@ -28,7 +41,7 @@ export interface BrokerClient {
 
 /**
  * A failed call or connection. `code` is the JSON-RPC error code (a number) for errors the host answered, or
- * a string for local failures: 'host_not_running', 'timeout', 'connection_closed', 'protocol'.
+ * a string for local failures: 'host_not_running', 'timeout', 'connection_closed', 'protocol', 'too_large'.
  */
 export class BrokerCallError extends Error {
   override readonly name = 'BrokerCallError';
@@ -53,17 +66,18 @@ export interface PipelinedBrokerClient extends Omit<BrokerClient, 'server'> {
   readonly hello: Promise<BrokerClient['server']>;
 }
 
-/**
- * The JSON-RPC code the host answers a call with when hello did not succeed first
- * (docs/client.md "Broker protocol").
- */
-const RPC_HELLO_REQUIRED = -32002;
-
 /** Connects, sends hello, and resolves once the host has answered it. `timeoutMs` bounds connect + hello. */
+export interface BrokerClientOptions {
+  /** Bounds connect + hello. Default 5 s. */
+  timeoutMs?: number;
+  /** The deadline of each call that does not bring its own. Default DEFAULT_CALL_TIMEOUT_MS. */
+  callTimeoutMs?: number;
+}
+
 export async function connectBroker(
   socketPath: string,
   client: ClientInfo,
-  opts: { timeoutMs?: number } = {},
+  opts: BrokerClientOptions = {},
 ): Promise<BrokerClient> {
   const c = openBroker(socketPath, client, opts);
   const server = await c.hello;
@@ -89,17 +103,14 @@ export async function connectBroker(
 export function openBroker(
   socketPath: string,
   client: ClientInfo,
-  opts: { timeoutMs?: number } = {},
+  opts: BrokerClientOptions = {},
 ): PipelinedBrokerClient {
   const timeoutMs = opts.timeoutMs ?? 5000;
+  const callTimeoutMs = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   const socket = net.connect(socketPath);
   // Hello and whatever the caller asks in this same tick leave in one write (one read for the host).
   socket.cork();
   process.nextTick(() => socket.uncork());
-  const splitter = new LineSplitter({
-    maxLineBytes: 16 * 1024 * 1024,
-    maxUnterminatedBytes: 32 * 1024 * 1024,
-  });
   const pending = new Map<number, Pending>();
   const listeners = new Set<(method: string, params: unknown) => void>();
   const closeListeners: Array<() => void> = [];
@@ -143,52 +154,74 @@ export function openBroker(
         return;
       }
       const id = nextId++;
+      const line = encodeRequest(id, method, params);
+      // The host discards a longer line and can only answer it with `id: null`: refuse it here, saying why.
+      // (A UTF-16 unit is at most 3 UTF-8 bytes: short lines skip the count.)
+      const bytes = line.length * 3 > MAX_LINE_BYTES ? Buffer.byteLength(line) - 1 : 0;
+      if (bytes > MAX_LINE_BYTES) {
+        rej(
+          new BrokerCallError(
+            'too_large',
+            `The request is too large to send to Keybridge: ${method} would be ${Math.ceil(bytes / 1024)} KiB, and a message may hold at most ${MAX_LINE_BYTES / 1024} KiB.`,
+          ),
+        );
+        return;
+      }
       const entry: Pending = {
         resolve: res,
         // A call refused only because hello failed is better explained by hello's own error.
         reject: (e) =>
-          rej(helloError && e instanceof BrokerCallError && e.code === RPC_HELLO_REQUIRED ? helloError : e),
-      };
-      if (callOpts.timeoutMs !== undefined) {
-        entry.timer = setTimeout(() => {
-          pending.delete(id);
           rej(
-            new BrokerCallError(
-              'timeout',
-              `Keybridge did not answer ${method} within ${callOpts.timeoutMs} ms.`,
-            ),
-          );
-        }, callOpts.timeoutMs);
+            helloError && e instanceof BrokerCallError && e.code === RpcErrorCode.HelloRequired
+              ? helloError
+              : e,
+          ),
+      };
+      const deadline = callOpts.timeoutMs ?? callTimeoutMs;
+      if (deadline > 0 && Number.isFinite(deadline)) {
+        // Armed after this loop turn, like hello's: the first timer of a process is slow to set up.
+        setImmediate(() => {
+          if (!pending.has(id)) return;
+          entry.timer = setTimeout(() => {
+            pending.delete(id);
+            rej(new BrokerCallError('timeout', `Keybridge did not answer ${method} within ${deadline} ms.`));
+          }, deadline);
+        });
       }
       pending.set(id, entry);
-      const message =
-        params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params };
       // Before the connection is up, net.Socket queues the write and sends it once connected.
-      socket.write(JSON.stringify(message) + '\n');
+      socket.write(line);
     });
 
   const onMessage = (line: string) => {
-    let msg: { id?: unknown; method?: unknown; params?: unknown; result?: unknown; error?: unknown };
-    try {
-      msg = JSON.parse(line) as typeof msg;
-    } catch {
+    const msg = decodeServerLine(line);
+    if (!msg) return;
+    if (msg.kind === 'notification') {
+      for (const cb of listeners) cb(msg.method, msg.params);
       return;
     }
-    if (typeof msg.method === 'string' && msg.id === undefined) {
-      for (const cb of listeners) cb(msg.method, msg.params);
+    if (msg.kind === 'error' && msg.id === null) {
+      // JSON-RPC 2.0 §5: the host could not tell which request this answers (an over-long or unreadable
+      // line): every call in flight may be the one, so all end with the host's error, and the connection too.
+      fail(
+        new BrokerCallError(
+          msg.code ?? 'protocol',
+          msg.message ?? 'Keybridge answered with an error.',
+          msg.data,
+        ),
+      );
       return;
     }
     const p = typeof msg.id === 'number' ? pending.get(msg.id) : undefined;
     if (!p) return;
     pending.delete(msg.id as number);
     if (p.timer) clearTimeout(p.timer);
-    if (msg.error && typeof msg.error === 'object') {
-      const e = msg.error as { code?: unknown; message?: unknown; data?: unknown };
+    if (msg.kind === 'error') {
       p.reject(
         new BrokerCallError(
-          typeof e.code === 'number' ? e.code : 'protocol',
-          typeof e.message === 'string' ? e.message : 'Keybridge answered with an error.',
-          e.data,
+          msg.code ?? 'protocol',
+          msg.message ?? 'Keybridge answered with an error.',
+          msg.data,
         ),
       );
     } else {
@@ -196,12 +229,10 @@ export function openBroker(
     }
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    for (const ev of splitter.push(chunk)) {
-      if (ev.type === 'line') onMessage(ev.line);
-      else if (ev.type === 'flood')
-        fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
-    }
+  const read = hostLineReader(onMessage);
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    if (!read(chunk)) fail(new BrokerCallError('protocol', 'Keybridge sent an oversized message.'));
   });
   socket.on('error', (e: NodeJS.ErrnoException) => {
     if (!connected && (e.code === 'ENOENT' || e.code === 'ECONNREFUSED')) {
@@ -225,7 +256,7 @@ export function openBroker(
   const info: ClientInfo = { name: client.name };
   if (client.version !== undefined) info.version = client.version;
   if (client.pid !== undefined) info.pid = client.pid;
-  const hello = call('hello', { protocol: 1, client: info }).then(
+  const hello = call('hello', { protocol: PROTOCOL_VERSION, client: info }).then(
     (server) => {
       helloAnswered = true;
       clearTimeout(helloTimer);

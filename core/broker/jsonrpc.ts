@@ -4,9 +4,11 @@
  * docs/client.md "Broker protocol". Every message that leaves here has been through `redact()`.
  */
 import { z } from 'zod';
-import { isMethodName, methods, RpcErrorCode, type MethodName } from '../api/contract';
+import { describeIssues, methods } from '../api/contract';
+import { isMethodName, RpcErrorCode, type MethodName } from '../api/protocol';
+import { REFRESH_CODES, rpcCodeFor } from '../api/rpc-errors';
 import type { CallContext, Service } from '../api/service';
-import { KeybridgeError, redact, type ErrorCode } from '../errors';
+import { KeybridgeError, redact } from '../errors';
 
 export type RpcId = string | number | null;
 
@@ -86,11 +88,7 @@ export function parseMessage(line: string): ParsedMessage {
   const id: RpcId = idOk.success ? idOk.data : null;
   const parsed = RequestShape.safeParse(json);
   if (!parsed.success) {
-    return invalid(
-      id,
-      RpcErrorCode.InvalidRequest,
-      `Invalid request: ${formatIssues(parsed.error.issues, '(request)')}`,
-    );
+    return invalid(id, RpcErrorCode.InvalidRequest, `Invalid request: ${describeIssues(parsed.error)}`);
   }
   const { method, params } = parsed.data;
   if (!Object.prototype.hasOwnProperty.call(json, 'id')) return { kind: 'notification', method, params };
@@ -113,7 +111,7 @@ export function parseParams<M extends MethodName>(
   if (!parsed.success) {
     throw new RpcError(
       RpcErrorCode.InvalidParams,
-      `Invalid params for ${method}: ${formatIssues(parsed.error.issues, 'params')}`,
+      `Invalid params for ${method}: ${describeIssues(parsed.error)}`,
     );
   }
   return parsed.data as z.output<(typeof methods)[M]['params']>;
@@ -153,28 +151,6 @@ export async function dispatch(
   return { name, result: await handler.call(service, parsed, ctx) };
 }
 
-const SIGN_IN_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'port_in_use',
-  'state_mismatch',
-  'callback_replayed',
-  'access_denied',
-  'missing_codex_entitlement',
-  'oauth_error',
-  'sign_in_timeout',
-  'sign_in_cancelled',
-  'no_sign_in_pending',
-  'invalid_redirect_url',
-  'token_exchange_failed',
-  'discovery_failed',
-  'invalid_token_response',
-]);
-
-const REFRESH_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'refresh_failed',
-  'relogin_required',
-  'network',
-]);
-
 /**
  * Any thrown value as a JSON-RPC error object (docs/client.md "Broker protocol" codes); the message is always
  * redacted.
@@ -186,27 +162,17 @@ export function toRpcError(e: unknown): RpcErrorObject {
       : { code: e.code, message: redact(e.message), data: e.data };
   }
   if (e instanceof KeybridgeError) {
+    const code = rpcCodeFor(e.code);
     const message = redact(e.message);
-    switch (e.code) {
-      case 'not_signed_in':
-        return { code: RpcErrorCode.NotSignedIn, message, data: { code: e.code } };
-      case 'access_denied_tool':
-        return { code: RpcErrorCode.AccessDenied, message, data: { code: e.code } };
-      case 'approval_timeout':
-        return { code: RpcErrorCode.ApprovalTimeout, message, data: { code: e.code } };
-      case 'invalid_params':
-        return { code: RpcErrorCode.InvalidParams, message, data: { ...e.data, code: e.code } };
-    }
     if (REFRESH_CODES.has(e.code)) {
       return {
-        code: RpcErrorCode.RefreshFailed,
+        code,
         message,
         data: { reloginRequired: e.reloginRequired, retryable: e.retryable, code: e.code },
       };
     }
-    if (SIGN_IN_CODES.has(e.code))
-      return { code: RpcErrorCode.SignInFailed, message, data: { code: e.code } };
-    return { code: RpcErrorCode.InternalError, message, data: { code: e.code } };
+    // Facts the caller can act on (e.g. the known accounts of an unknown `account`), never a token.
+    return { code, message, data: { ...e.data, code: e.code } };
   }
   const detail = e instanceof Error && e.message ? `: ${truncate(e.message, 300)}` : '';
   return { code: RpcErrorCode.InternalError, message: redact(`Internal error${detail}`) };
@@ -230,13 +196,6 @@ export function notification(
 
 function invalid(id: RpcId, code: number, message: string): ParsedMessage {
   return { kind: 'invalid', id, error: { code, message: redact(message) } };
-}
-
-function formatIssues(issues: readonly z.core.$ZodIssue[], root: string): string {
-  return issues
-    .slice(0, 10)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : root}: ${i.message}`)
-    .join('; ');
 }
 
 function truncate(text: string, max: number): string {

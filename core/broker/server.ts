@@ -14,6 +14,8 @@ import { grants, PROTOCOL_VERSION, RpcErrorCode, type Status } from '../api/cont
 import type { BrokerNotice, CallContext, PeerInfo, Service } from '../api/service';
 import { KeybridgeError, redact } from '../errors';
 import { isNamedPipe } from '../paths';
+import { isSafeText } from '../text/safe-text';
+import { toolNameProblem } from '../text/tool-name';
 import { encodeLine, LineSplitter, MAX_LINE_BYTES } from './framing';
 import { socketPeer } from './peer';
 import {
@@ -39,7 +41,15 @@ export interface BrokerOptions {
   log?: (line: string) => void;
   /** Answered to `hello`; without it the Service's own `hello` answers. */
   serverInfo?: { name: string; version: string };
+  /** A connection that has not completed `hello` within this is closed. Default HELLO_TIMEOUT_MS. */
+  helloTimeoutMs?: number;
 }
+
+/**
+ * A tool sends hello first thing; a connection that never does only holds a file descriptor and memory of
+ * ours (many of them: a slow exhaustion), so it is closed after this long.
+ */
+export const HELLO_TIMEOUT_MS = 10_000;
 
 export interface Broker {
   readonly path: string;
@@ -72,6 +82,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
     serverInfo: opts.serverInfo,
     log,
     topics: opts.service.onBrokerNotice ? ALL_TOPICS : STATUS_ONLY,
+    helloTimeoutMs: opts.helloTimeoutMs ?? HELLO_TIMEOUT_MS,
   };
   const server = net.createServer((socket) => {
     const conn = new Connection(socket, ctx);
@@ -146,6 +157,7 @@ interface BrokerContext {
   serverInfo?: { name: string; version: string };
   log: (line: string) => void;
   topics: ReadonlySet<Topic>;
+  helloTimeoutMs: number;
 }
 
 class Connection {
@@ -157,6 +169,7 @@ class Connection {
   private ctx: CallContext | undefined;
   private peerLookup: Promise<PeerInfo | undefined> | undefined;
   private readonly splitter = new LineSplitter();
+  private helloTimer: NodeJS.Timeout | undefined;
   /** Methods this connection answers itself rather than the Service. */
   private readonly own = { subscribe: (p: unknown) => this.subscribe(p as { topics: Topic[] }) };
 
@@ -165,6 +178,9 @@ class Connection {
     private readonly broker: BrokerContext,
   ) {
     socket.setNoDelay?.(true);
+    this.helloTimer = setTimeout(() => this.helloTimedOut(), broker.helloTimeoutMs);
+    this.helloTimer.unref();
+    socket.once('close', () => clearTimeout(this.helloTimer));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     // A socket error (peer reset, EPIPE) ends this connection only.
     socket.on('error', (e) => {
@@ -183,6 +199,21 @@ class Connection {
 
   destroy(): void {
     this.socket.destroy();
+  }
+
+  private helloTimedOut(): void {
+    if (this.greeted) return;
+    const seconds = this.broker.helloTimeoutMs / 1000;
+    this.broker.log(`broker: closing a connection that sent no hello within ${seconds} s`);
+    this.socket.end(
+      encodeLine(
+        errorResponse(null, {
+          code: RpcErrorCode.HelloRequired,
+          message: `Closing the connection: no hello within ${seconds} s.`,
+        }),
+      ),
+    );
+    setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
   private onData(chunk: Buffer): void {
@@ -269,6 +300,17 @@ class Connection {
         { supported: [PROTOCOL_VERSION] },
       );
     }
+    // The name is what the user is asked about and what the logs show: refused unless it is exactly
+    // what it looks like (core/text/tool-name.ts). The reason never repeats the raw name.
+    const problem = toolNameProblem(p.client.name);
+    if (problem) throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params: client.name: ${problem}.`);
+    if (p.client.version !== undefined && !isSafeText(p.client.version)) {
+      throw new RpcError(
+        RpcErrorCode.InvalidParams,
+        'Invalid params: client.version may hold printable characters only.',
+      );
+    }
+    clearTimeout(this.helloTimer);
     this.client =
       p.client.version === undefined
         ? { name: p.client.name }

@@ -1,4 +1,5 @@
 /** When to refresh and how long to wait after a failure. Pure, so the numbers are unit-tested. */
+import { backoffMs, type BackoffPolicy } from '../backoff';
 
 const MIN = 60_000;
 
@@ -17,8 +18,11 @@ export function refreshDelayMs(
   return clampTimer(t.expiresAt - lead - jitter - now);
 }
 
+/** A failed refresh: 2 s, 4 s, 8 s … 5 min, each somewhere in its upper half. */
+const REFRESH_BACKOFF: BackoffPolicy = { firstMs: 2_000, maxMs: 5 * MIN, jitter: [0.5, 1] };
+
 /**
- * Bounded exponential backoff with full jitter on the upper half: 2 s, 4 s, 8 s … capped at 5 minutes.
+ * Bounded exponential backoff (core/backoff.ts) with full jitter on the upper half: 2 s, 4 s, 8 s … capped at 5 minutes.
  * A server's Retry-After wins when it asks for longer (and is capped too).
  */
 export function backoffDelayMs(
@@ -26,8 +30,7 @@ export function backoffDelayMs(
   retryAfterMs?: number,
   random: () => number = Math.random,
 ): number {
-  const base = Math.min(5 * MIN, 2_000 * 2 ** Math.max(0, Math.min(attempt, 20)));
-  const jittered = base / 2 + (base / 2) * random();
+  const jittered = backoffMs(attempt, REFRESH_BACKOFF, random);
   const wanted = retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
   return clampTimer(Math.min(wanted, 5 * MIN));
 }

@@ -9,10 +9,16 @@
  *   timeout they all fail with -32004 and nothing is remembered (the next request asks again).
  * - Names are what tools say about themselves; the pid and executable shown with a request are the OS's
  *   answer where it gives one (the socket's peer), else what the tool reported, marked unverified.
+ * - A name must pass core/text/tool-name.ts (printable, at most 64 characters, no bidi or invisible
+ *   characters): the broker refuses others at `hello`, and the gate refuses them again (-32602), so the
+ *   name the user is asked about is exactly the one the tool sent. In log lines it still goes through
+ *   safeText, like every outside text.
  */
 import type { ToolInfo } from '../api/contract';
 import type { PeerInfo } from '../api/service';
 import { KeybridgeError } from '../errors';
+import { safeText } from '../text/safe-text';
+import { toolNameProblem } from '../text/tool-name';
 import type { ToolRegistry } from './registry';
 
 export type ToolPolicy = 'ask' | 'allow';
@@ -84,6 +90,7 @@ export class ApprovalGate {
    * KeybridgeError `access_denied_tool` (-32003) or `approval_timeout` (-32004).
    */
   async authorize(name: string, peer?: () => Promise<PeerInfo | undefined>): Promise<void> {
+    checkName(name);
     const record = this.registry.get(name);
     if (record?.decision === 'denied') throw deniedError(name);
     if (record?.decision === 'allowed') return;
@@ -107,6 +114,7 @@ export class ApprovalGate {
 
   /** The user's answer: remembered, and any pending request of that name is answered at once. */
   async decide(name: string, allow: boolean): Promise<void> {
+    checkName(name);
     const p = this.pending.get(name);
     const saved = this.record(name, allow ? 'allowed' : 'denied', 'user', p?.peer);
     if (p) {
@@ -117,13 +125,14 @@ export class ApprovalGate {
         else w.reject(deniedError(name));
       }
     }
-    this.log(`tools: ${allow ? 'allowed' : 'denied'} "${name}"`);
+    this.log(`tools: ${allow ? 'allowed' : 'denied'} "${safeText(name)}"`);
     this.emit({ kind: 'decided', name, decision: allow ? 'allowed' : 'denied', by: 'user' });
     await saved;
   }
 
   /** Takes access away (remembered as denied): no token is served to `name` from now on. */
   async revoke(name: string): Promise<void> {
+    checkName(name);
     const p = this.pending.get(name);
     const saved = this.record(name, 'denied', 'user', p?.peer);
     if (p) {
@@ -131,7 +140,7 @@ export class ApprovalGate {
       clearTimeout(p.timer);
       for (const w of p.waiters) w.reject(deniedError(name));
     }
-    this.log(`tools: revoked "${name}"`);
+    this.log(`tools: revoked "${safeText(name)}"`);
     this.emit({ kind: 'revoked', name });
     await saved;
   }
@@ -216,7 +225,7 @@ export class ApprovalGate {
         timer: setTimeout(() => this.timeOut(p), this.timeoutMs),
       };
       this.pending.set(name, p);
-      this.log(`tools: "${name}" asks for credentials; waiting for the user's answer`);
+      this.log(`tools: "${safeText(name)}" asks for credentials; waiting for the user's answer`);
       this.emit({ kind: 'pending', name });
       if (peer) {
         // The prompt shows at once; the caller's pid and executable join it when the OS has answered.
@@ -235,10 +244,10 @@ export class ApprovalGate {
     const seconds = Math.round(this.timeoutMs / 1000);
     const err = new KeybridgeError(
       'approval_timeout',
-      `Nobody answered whether "${p.name}" may use your OpenAI session within ${seconds} s. Run it again and choose Allow in Keybridge.`,
+      `Nobody answered whether "${safeText(p.name)}" may use your OpenAI session within ${seconds} s. Run it again and choose Allow in Keybridge.`,
     );
     for (const w of p.waiters) w.reject(err);
-    this.log(`tools: the request of "${p.name}" timed out`);
+    this.log(`tools: the request of "${safeText(p.name)}" timed out`);
     this.emit({ kind: 'timedOut', name: p.name });
   }
 
@@ -271,10 +280,16 @@ export class ApprovalGate {
   }
 }
 
+/** Refuses a name no tool may have (-32602), without repeating it. */
+function checkName(name: string): void {
+  const problem = toolNameProblem(name);
+  if (problem) throw new KeybridgeError('invalid_params', `Invalid tool name: ${problem}.`);
+}
+
 function deniedError(name: string): KeybridgeError {
   return new KeybridgeError(
     'access_denied_tool',
-    `"${name}" is not allowed to use your OpenAI session. Allow it under "Connected tools" in Keybridge.`,
+    `"${safeText(name)}" is not allowed to use your OpenAI session. Allow it under "Connected tools" in Keybridge.`,
   );
 }
 

@@ -11,6 +11,7 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { asKeybridgeError } from '../errors';
+import { toolNameProblem } from '../text/tool-name';
 import { writeFileAtomic } from '../vault/atomic-write';
 import { ensurePrivateDir } from '../vault/private-dir';
 
@@ -65,7 +66,14 @@ export class ToolRegistry {
       await rename(this.path, aside).catch(() => undefined);
       return;
     }
-    for (const [name, record] of Object.entries(parsed.data.tools)) this.records.set(name, record);
+    for (const [name, record] of Object.entries(parsed.data.tools)) {
+      // A name no tool could register now (hand-edited, or stored by an older version): never shown, never
+      // logged raw, dropped from the file at the next write. Its tool asks again under a valid name.
+      const problem = toolNameProblem(name);
+      if (problem)
+        this.log(`tools: ${TOOLS_FILE} holds a tool name that is not valid (${problem}); ignoring it`);
+      else this.records.set(name, record);
+    }
   }
 
   get(name: string): ToolRecord | undefined {

@@ -19,6 +19,7 @@ import type { CodexStatus, Credentials, CredentialsChanged, ToolInfo } from '../
 import type { BrokerNotice, CallContext, PeerInfo, Service, ServiceEvent } from '../api/service';
 import type { CodexSharing } from '../codex/sharing';
 import { KeybridgeError } from '../errors';
+import { safeText } from '../text/safe-text';
 import type {
   CredentialsListener,
   CredentialsReason,
@@ -222,9 +223,14 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
   const toolOf = (ctx: CallContext): string | undefined =>
     ctx.transport === 'broker' ? ctx.client?.name : undefined;
 
-  /** Not signed in (or no such account): fail with the session's own error before asking for approval. */
+  /**
+   * Not signed in: fail with the session's own error before asking for approval. A request that names an
+   * account is asked about first: the session's answer to an unknown account lists the known ones, which is
+   * for approved tools only.
+   */
   const requireSignedIn = async (minTtl?: number, account?: string) => {
-    if (!session.currentCredentials(account)) await session.credentials(minTtl, account);
+    if (account !== undefined) return;
+    if (!session.currentCredentials()) await session.credentials(minTtl);
   };
 
   /** A tool that names an account is pinned to it; one that names none follows the active account again. */
@@ -240,7 +246,7 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       if (gate.access(name) !== 'allowed') {
         throw new KeybridgeError(
           'access_denied_tool',
-          `"${name}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
+          `"${safeText(name)}" is not allowed to use your OpenAI session any more. Allow it under "Connected tools" in Keybridge.`,
         );
       }
     }
@@ -283,7 +289,9 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
       if (name !== undefined) await gate.authorize(name, ctx.peer);
       const current = session.currentCredentials(account);
       if (current && currentSha256(current.accessToken) === params.tokenSha256.toLowerCase()) {
-        opts.log?.(`tools: ${name ?? 'a caller'} reports the current token as rejected; refreshing`);
+        opts.log?.(
+          `tools: ${name === undefined ? 'a caller' : `"${safeText(name)}"`} reports the current token as rejected; refreshing`,
+        );
         await session.refresh(account);
       }
       const creds = await session.credentials(undefined, account);
@@ -351,34 +359,4 @@ export function createToolsService(opts: ToolsServiceOptions): ToolsService {
 
 function reportedPeer(ctx: CallContext): PeerInfo | undefined {
   return ctx.reportedPid === undefined ? undefined : { pid: ctx.reportedPid, verified: false };
-}
-
-/**
- * The tool methods of a Service: `tools` when the host set them up, else plain versions for a host without
- * approval or Codex sharing (credentials straight from the session; `tools.*` and `codex.*` unavailable).
- */
-export function toolHandlers(
-  session: { credentials(minTtlSeconds?: number, account?: string): Promise<Credentials> },
-  tools?: ToolsService,
-): Omit<ToolsService, 'close'> {
-  if (tools) {
-    const { close: _close, ...methods } = tools;
-    return methods;
-  }
-  const unavailable = async (): Promise<never> => {
-    throw new KeybridgeError('internal', 'This host does not manage tools or Codex sharing.');
-  };
-  return {
-    'credentials.get': async (params) => session.credentials(params?.minTtlSeconds, params?.account),
-    'credentials.invalidate': async (params) => session.credentials(undefined, params.account),
-    'tools.list': async () => [],
-    'tools.decide': unavailable,
-    'tools.revoke': unavailable,
-    'codex.status': unavailable,
-    'codex.enable': unavailable,
-    'codex.disable': unavailable,
-    onBrokerNotice: () => () => undefined,
-    onEvent: () => () => undefined,
-    brokerConnection: () => undefined,
-  };
 }

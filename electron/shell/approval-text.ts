@@ -1,5 +1,6 @@
 /** What the approval notification says and when it appears: pure, so it is tested without Electron. */
 import type { ToolInfo } from '../../core/api/contract';
+import { safeText } from '../../core/text/safe-text';
 
 /** The pending tools not announced yet, and the announced ones no longer pending. */
 export function approvalsToAnnounce(
@@ -19,7 +20,7 @@ export function notificationBody(tool: Pick<ToolInfo, 'pid' | 'pidVerified' | 'e
     tool.pid === undefined
       ? 'A program'
       : tool.pidVerified
-        ? `Process ${tool.pid}${tool.executable ? ` (${tool.executable})` : ''}`
+        ? `Process ${tool.pid}${tool.executable ? ` (${safeText(tool.executable, 200)})` : ''}`
         : `A program that says it is process ${tool.pid} (not verified)`;
   return `${who} asks for your OpenAI access token. Allow it once and Keybridge remembers.`;
 }

@@ -15,7 +15,7 @@ import { startChatgptServer, type ChatgptServer } from '../../test/support/chatg
 import { freePort } from '../../test/support/host';
 import { signInOverHttp } from '../../test/support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../../test/support/oidc-server';
-import { rendererMethods } from '../../core/api/bridge';
+import { rendererMethods } from '../../core/api/protocol';
 import type { CallContext } from '../../core/api/service';
 import { loadConfig } from '../../core/config';
 import { createHost, type Host } from '../../core/host';

@@ -1,20 +1,16 @@
 /**
  * The contract over Electron IPC (renderer ↔ main). One invoke channel for every granted method, one for
- * opening links in the browser, one event channel for status. Every message is checked here, in one place:
- * the sender must be our window's main frame showing our page; then ipc-dispatch.ts checks the method
- * grant and the params and result schemas.
+ * opening links in the browser, one event channel for status. Every handler is registered through
+ * ipc-handle.ts, which checks the sender (our window's main frame showing our page) before it runs; then
+ * ipc-dispatch.ts passes the call through the renderer gate (method grant, params and result schemas).
  */
 import { ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
-import { ipcChannels } from '../../core/api/bridge';
+import { ipcChannels } from '../../core/api/protocol';
 import type { CallContext, Service } from '../../core/api/service';
 import { redact } from '../../core/errors';
 import { isAllowedExternalUrl } from './external-links';
-import {
-  dispatchRendererCall,
-  eventForRenderer,
-  statusForRenderer,
-  type InvokeEnvelope,
-} from './ipc-dispatch';
+import { dispatchRendererCall, eventForRenderer, statusForRenderer } from './ipc-dispatch';
+import { createIpcRegistry } from './ipc-handle';
 import type { AppWindow } from './popover';
 
 const CTX: CallContext = { transport: 'ipc' };
@@ -25,31 +21,26 @@ export interface IpcOptions {
   log: (line: string) => void;
 }
 
-const refused: InvokeEnvelope = {
-  ok: false,
-  error: { code: 'access_denied', message: 'This window is not allowed to talk to Keybridge.' },
-};
-
 export function registerIpc(opts: IpcOptions): () => void {
-  /** The one sender check: every handler below starts with it. */
-  const trusted = (event: IpcMainInvokeEvent): boolean => {
-    const w = opts.appWindow();
-    const ok =
-      w !== undefined &&
-      !w.window.isDestroyed() &&
-      event.sender.id === w.window.webContents.id &&
-      w.isOwnMainFrame(event.senderFrame);
-    if (!ok) opts.log('ipc: refused a message from an unknown frame');
-    return ok;
-  };
-
-  ipcMain.handle(ipcChannels.invoke, async (event, payload: unknown): Promise<InvokeEnvelope> => {
-    if (!trusted(event)) return refused;
-    return dispatchRendererCall(opts.service, payload, CTX, opts.log);
+  const ipc = createIpcRegistry({
+    ipcMain,
+    log: opts.log,
+    trusted: (event: IpcMainInvokeEvent): boolean => {
+      const w = opts.appWindow();
+      return (
+        w !== undefined &&
+        !w.window.isDestroyed() &&
+        event.sender.id === w.window.webContents.id &&
+        w.isOwnMainFrame(event.senderFrame)
+      );
+    },
   });
 
-  ipcMain.handle(ipcChannels.openExternal, async (event, url: unknown): Promise<InvokeEnvelope> => {
-    if (!trusted(event)) return refused;
+  ipc.handle(ipcChannels.invoke, (_event, payload) =>
+    dispatchRendererCall(opts.service, payload, CTX, opts.log),
+  );
+
+  ipc.handle(ipcChannels.openExternal, async (_event, url) => {
     if (typeof url !== 'string')
       return { ok: false, error: { code: 'invalid_params', message: 'A link is needed.' } };
     const status = await opts.service['status.get'](undefined, CTX);
@@ -102,7 +93,6 @@ export function registerIpc(opts: IpcOptions): () => void {
   return () => {
     unsubscribe();
     unsubscribeEvents?.();
-    ipcMain.removeHandler(ipcChannels.invoke);
-    ipcMain.removeHandler(ipcChannels.openExternal);
+    ipc.dispose();
   };
 }

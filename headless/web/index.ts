@@ -10,7 +10,7 @@ import { startWebUi, type WebUi } from './server';
 
 export { startWebUi, MAX_MESSAGE_BYTES, type WebUi, type WebUiOptions } from './server';
 export { findRendererDir } from './renderer-dir';
-export { CONTENT_SECURITY_POLICY } from './security';
+export { CONTENT_SECURITY_POLICY, contentSecurityPolicy } from './security';
 
 /** `serve --ui`'s starter: the host's Service over the web transport, on `port` (free one when omitted). */
 export function startUi(opts: {

@@ -1,23 +1,34 @@
 /**
- * JSON-RPC 2.0 for the browser UI, in the broker's shapes (parsing, params checks and error mapping are the
- * broker's own functions, so both transports answer alike). Only the renderer's grants are callable, and
- * every result and status is re-parsed through the contract's schema on the way out: zod drops any field
- * the contract does not name, so nothing beyond Status (never a token) can reach the page.
+ * JSON-RPC 2.0 for the browser UI: a thin wrapper around the one renderer gate (core/api/renderer-gate.ts),
+ * which checks grants, params, results and events exactly as it does for Electron IPC. A failure is
+ * answered as a JSON-RPC error whose number follows the gate's string code (core/api/rpc-errors.ts) and
+ * whose `data.code` is that string code, the one the IPC envelope carries too.
  */
-import { events, grants, methods, Status, type EventName } from '../../core/api/contract';
+import type { EventName } from '../../core/api/protocol';
+import {
+  callFromRenderer,
+  rendererEvent,
+  rendererStatus,
+  type GateError,
+} from '../../core/api/renderer-gate';
+import { rpcCodeFor } from '../../core/api/rpc-errors';
 import type { CallContext, Service } from '../../core/api/service';
 import {
-  dispatch,
   errorResponse,
   notification,
   parseMessage,
   resultResponse,
-  toRpcError,
+  type RpcErrorObject,
   type RpcResponse,
 } from '../../core/broker/jsonrpc';
-import { KeybridgeError } from '../../core/errors';
 
 const CONTEXT: CallContext = { transport: 'websocket' };
+
+/** A gate failure as a JSON-RPC error object. */
+export function gateErrorToRpc(error: GateError): RpcErrorObject {
+  const { code, message, ...more } = error;
+  return { code: rpcCodeFor(code), message, data: { ...more, code } };
+}
 
 /** Handles one WebSocket text message; resolves with the answer to send, or null for a notification. */
 export async function handleRpcMessage(
@@ -27,33 +38,21 @@ export async function handleRpcMessage(
 ): Promise<RpcResponse | null> {
   const msg = parseMessage(text);
   if (msg.kind === 'invalid') return errorResponse(msg.id, msg.error);
-  const id = msg.kind === 'request' ? msg.id : undefined;
-  try {
-    const result = await call(service, msg.method, msg.params);
-    return id === undefined ? null : resultResponse(id, result);
-  } catch (e) {
-    const error = toRpcError(e);
-    if (error.code === -32603) log(`web ui: ${msg.method.slice(0, 80)} failed: ${error.message}`);
-    return id === undefined ? null : errorResponse(id, error);
-  }
-}
-
-async function call(service: Service, method: string, params: unknown): Promise<unknown> {
-  const { name, result } = await dispatch(service, method, params, CONTEXT, grants.renderer);
-  const checked = methods[name].result.safeParse(result);
-  if (!checked.success)
-    throw new KeybridgeError('internal', `The host answered ${name} with an unexpected shape.`);
-  return checked.data;
+  const answer = await callFromRenderer(service, msg.method, msg.params, CONTEXT, log);
+  if (msg.kind === 'notification') return null;
+  return answer.ok
+    ? resultResponse(msg.id, answer.result)
+    : errorResponse(msg.id, gateErrorToRpc(answer.error));
 }
 
 /** A renderer event (`tools.changed`, `codex.changed`) as a notification, schema-checked; null when it does not match. */
 export function eventNotification(name: EventName, payload: unknown): ReturnType<typeof notification> | null {
-  const checked = events[name].safeParse(payload);
-  return checked.success ? notification(name, checked.data) : null;
+  const safe = rendererEvent(name, payload);
+  return safe ? notification(name, safe.payload) : null;
 }
 
 /** The `status.changed` notification, or null when the status does not match the contract. */
 export function statusNotification(status: unknown): ReturnType<typeof notification> | null {
-  const checked = Status.safeParse(status);
-  return checked.success ? notification('status.changed', checked.data) : null;
+  const safe = rendererStatus(status);
+  return safe ? notification('status.changed', safe) : null;
 }

@@ -7,13 +7,13 @@
  * cookie it was exchanged for (see session-auth.ts). Static files are public (they hold no data); the only
  * way to status and actions is the authenticated WebSocket.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Service } from '../../core/api/service';
 import { KeybridgeError, redact } from '../../core/errors';
 import { eventNotification, handleRpcMessage, statusNotification } from './rpc';
-import { isAllowedHost, isAllowedOrigin, SECURITY_HEADERS } from './security';
+import { isAllowedHost, isAllowedOrigin, securityHeaders } from './security';
 import { WebAuth } from './session-auth';
 import { sendText, serveStatic } from './static-files';
 
@@ -41,14 +41,6 @@ export interface WebUi {
   close(): Promise<void>;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  421: 'Misdirected Request',
-};
-
 export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   const log = (line: string) => opts.log?.(redact(line));
   const { service, staticDir } = opts;
@@ -56,6 +48,8 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   /** Set-Cookie for the 101 answer of an upgrade that spent a link token. */
   const cookieFor = new WeakMap<IncomingMessage, string>();
   let port = 0;
+  /** Set once listening: the CSP names this server's own port. */
+  let pageHeaders = securityHeaders(0);
   const auth = new WebAuth(() => port);
 
   const wss = new WebSocketServer({
@@ -71,40 +65,40 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
   const server = createServer((req, res) => {
     void onRequest(req, res).catch((e: unknown) => {
       log(`web ui: request failed: ${(e as Error).message}`);
-      if (!res.headersSent) sendText(res, 500, 'Internal error.', SECURITY_HEADERS);
+      if (!res.headersSent) sendText(res, 500, 'Internal error.', pageHeaders);
       else res.destroy();
     });
   });
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isAllowedHost(req.headers.host, port)) {
-      sendText(res, 421, 'This server answers only to 127.0.0.1 and localhost.', SECURITY_HEADERS);
+      sendText(res, 421, 'This server answers only to 127.0.0.1 and localhost.', pageHeaders);
       return;
     }
     const pathname = pathOf(req);
     if (pathname === null) {
-      sendText(res, 400, 'Bad request.', SECURITY_HEADERS);
+      sendText(res, 400, 'Bad request.', pageHeaders);
       return;
     }
     if (pathname === '/api/session') {
       // Lets the page tell "host down" from "this tab's session is unknown" (the WebSocket API hides the 401).
       const ok = auth.hasSession(req.headers.cookie);
-      res.writeHead(ok ? 204 : 401, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' });
+      res.writeHead(ok ? 204 : 401, { ...pageHeaders, 'Cache-Control': 'no-store' });
       res.end();
       return;
     }
     if (pathname === '/ws') {
-      sendText(res, 426, 'Upgrade required.', SECURITY_HEADERS, {
+      sendText(res, 426, 'Upgrade required.', pageHeaders, {
         Upgrade: 'websocket',
         Connection: 'Upgrade',
       });
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendText(res, 405, 'Method not allowed.', SECURITY_HEADERS, { Allow: 'GET, HEAD' });
+      sendText(res, 405, 'Method not allowed.', pageHeaders, { Allow: 'GET, HEAD' });
       return;
     }
-    await serveStatic(req, res, staticDir, pathname, SECURITY_HEADERS);
+    await serveStatic(req, res, staticDir, pathname, pageHeaders);
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -112,7 +106,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
     const refuse = (status: number, reason: string) => {
       log(`web ui: WebSocket refused (${status}): ${reason}`);
       socket.end(
-        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+        `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
       );
     };
     if (!isAllowedHost(req.headers.host, port)) return refuse(421, 'unexpected Host');
@@ -178,6 +172,7 @@ export async function startWebUi(opts: WebUiOptions): Promise<WebUi> {
 
   try {
     port = await listen(server, opts.port ?? 0);
+    pageHeaders = securityHeaders(port);
   } catch (e) {
     offStatus();
     offEvents?.();

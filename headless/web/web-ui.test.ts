@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { KeybridgeError } from '../../core/errors';
 import type { UiStarter } from '../ui';
-import { CONTENT_SECURITY_POLICY, startUi, startWebUi, type WebUi } from './index';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, startUi, startWebUi, type WebUi } from './index';
 import { SECRET_ACCESS_TOKEN, statuses, TestService } from '../../test/support/fake-service';
 
 // Compile-time check: what serve --ui calls has the shape headless/ui.ts expects.
@@ -154,7 +154,13 @@ describe('static files', () => {
     const index = await httpGet(ui.port, '/');
     expect(index.status).toBe(200);
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
-    expect(index.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
+    expect(index.headers['content-security-policy']).toBe(contentSecurityPolicy(ui.port));
+    // connect-src names this server's own origin only: no wildcard port, no other host.
+    expect(index.headers['content-security-policy']).toContain(
+      `connect-src 'self' ws://127.0.0.1:${ui.port} ws://localhost:${ui.port};`,
+    );
+    expect(index.headers['content-security-policy']).not.toContain(':*');
+    expect(CONTENT_SECURITY_POLICY).toContain("connect-src 'self';");
     expect(index.headers['x-content-type-options']).toBe('nosniff');
     expect(index.headers['referrer-policy']).toBe('no-referrer');
     expect(index.headers['x-frame-options']).toBe('DENY');

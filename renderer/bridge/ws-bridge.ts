@@ -3,7 +3,8 @@
  * same shapes as the broker. The first connection presents the one-time token from the printed link; the
  * host answers with an HttpOnly session cookie, which every later (re)connection uses instead.
  */
-import type { Bridge, RendererMethod } from '../../core/api/bridge';
+import type { Bridge } from '../../core/api/bridge';
+import type { RendererMethod } from '../../core/api/protocol';
 import type {
   AccountList,
   CodexStatus,
@@ -14,6 +15,7 @@ import type {
   UsageNotice,
 } from '../../core/api/contract';
 import { BridgeError, type ConnectionSource, type ConnectionState } from './types';
+import { backoffMs, type BackoffPolicy } from '../../core/backoff';
 
 export interface WsBridgeOptions {
   /** `ws://127.0.0.1:PORT/ws` */
@@ -34,11 +36,11 @@ interface InFlight {
   reject: (error: Error) => void;
 }
 
-const MAX_BACKOFF_MS = 10_000;
+/** Reconnecting the page to the host: 250 ms, 500 ms … 10 s, ±25 % (core/backoff.ts). */
+const RECONNECT: BackoffPolicy = { firstMs: 250, maxMs: 10_000, jitter: [0.75, 1.25] };
 
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempt, 10));
-  return Math.round(base * (0.75 + random() * 0.5));
+  return backoffMs(attempt, RECONNECT, random);
 }
 
 function isHttpUrl(url: string): boolean {

@@ -1,4 +1,5 @@
 import type { ToolInfo } from '../../core/api/contract';
+import { safeText } from '../../core/text/safe-text';
 import { useNow } from '../components/hooks';
 import { formatCountdown } from '../lib/time';
 import { useKb } from '../store';
@@ -7,6 +8,8 @@ import './tools.css';
 /**
  * "Allow «name» to use your OpenAI session?" for a tool whose first credential request waits (policy `ask`).
  * Shown above every view, whatever the state; the answer is remembered (docs/client.md "Approval").
+ * The name is shown exactly as the tool sent it: the host accepts only names that are what they look like
+ * (core/text/tool-name.ts). The executable path comes from the OS or the tool and goes through the escaper.
  */
 export function ApprovalPrompt() {
   const tools = useKb((s) => s.tools);
@@ -69,7 +72,7 @@ function Prompt({ tool, more }: { tool: ToolInfo; more: number }) {
 /** "Process 4242 · /usr/bin/python3" — or, when only the tool said so, "Says it is process 4242 (not verified)". */
 export function callerLine(tool: Pick<ToolInfo, 'pid' | 'pidVerified' | 'executable'>): string {
   if (tool.pid === undefined) return 'The system did not say which program is asking.';
-  const exe = tool.executable ? ` · ${tool.executable}` : '';
+  const exe = tool.executable ? ` · ${safeText(tool.executable, 200)}` : '';
   return tool.pidVerified
     ? `Process ${tool.pid}${exe}`
     : `Says it is process ${tool.pid}${exe} (reported by the tool, not verified)`;

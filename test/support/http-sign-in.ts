@@ -19,7 +19,11 @@ export interface HttpSignInResult {
 export async function signInOverHttp(
   authorizeUrl: string,
   login: string,
-  opts: { timeoutMs?: number } = {},
+  opts: {
+    timeoutMs?: number;
+    /** Where the final redirect is delivered instead (e.g. `localhost` pinned to `[::1]`). */
+    rewriteRedirect?: (redirect: string) => string;
+  } = {},
 ): Promise<HttpSignInResult> {
   const signal = AbortSignal.timeout(opts.timeoutMs ?? 15_000);
   const issuerOrigin = new URL(authorizeUrl).origin;
@@ -55,7 +59,7 @@ export async function signInOverHttp(
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel();
       const next = new URL(res.headers.get('location')!, url).href;
-      if (!next.startsWith(issuerOrigin)) return deliver(next, signal);
+      if (!next.startsWith(issuerOrigin)) return deliver(opts.rewriteRedirect?.(next) ?? next, signal);
       url = next;
       continue;
     }
