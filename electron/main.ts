@@ -322,7 +322,7 @@ async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void
 
 /** An account chosen in the tray's list becomes the active one; the host's accounts.changed redraws the menu. */
 async function switchAccount(accountId: string): Promise<void> {
-  const service = rt.host?.service;
+  const service = rt.core?.host?.service;
   if (!service) return;
   rt.tray?.setBusy(true);
   try {
