@@ -2,7 +2,8 @@
  * Accessibility of every UI state, checked with axe-core through `@axe-core/playwright` in
  * the light and the dark theme: signed out, signing in (with the paste field open, and with its error),
  * signed in with models and usage, the approval prompt and connected tools, the sign-out confirmation,
- * access denied, expired, error (corrupt vault), reconnecting, and the spent link. A state passes when axe
+ * access denied, expired, error (corrupt vault), reconnecting, the spent link, and the account switcher (two
+ * accounts, one limited, the sign-out confirmation of one, a usage notice). A state passes when axe
  * finds nothing of serious or critical impact; the failure lists every violation axe found.
  *
  * `@axe-core/playwright` 4.13 is the newest release that runs on Node 20 (4.14 asks for Node 22.12); it
@@ -16,6 +17,7 @@ import { connect } from '../client/index';
 import { createFileKeyCipher } from '../core/vault/file-key-cipher';
 import { Vault } from '../core/vault/vault';
 import { activeSession } from '../core/vault/contents';
+import { addAccount, GRACE, openSwitcher, switcher } from './support/accounts';
 import { completeConsent } from './support/consent';
 import { ADA } from './support/fixtures';
 import { expect as baseExpect, signInThroughUi, test } from './support/models-fixtures';
@@ -170,4 +172,45 @@ test('error: the vault cannot be read', async ({ page, folders }) => {
   await page.goto(host.url);
   await expect(viewTitle(page)).toHaveText('Your saved session could not be read');
   await expectAccessible(page, 'error (vault unreadable)');
+});
+
+test('the account switcher: two accounts, a limit reached, sign-out confirmation of one, and a usage notice', async ({
+  page,
+  folders,
+  oidc,
+  chat,
+}) => {
+  // Two people sign in through the consent pages, and axe runs five times in two themes.
+  test.slow();
+  oidc.setAccount(GRACE.login, { plan: GRACE.plan, accountId: GRACE.accountId, email: GRACE.email });
+  const host = await folders.serve(await folders.create());
+  await signInThroughUi(page, host.url, ADA.login, ADA.email);
+  await expect(switcher(page, ADA.email)).toBeVisible();
+  await expectAccessible(page, 'account switcher closed');
+  await addAccount(page, ADA.email, GRACE);
+  chat.setAccountUsage(GRACE.accountId, {
+    limitReached: true,
+    primary_window: { used_percent: 100, limit_window_seconds: 18_000, reset_after_seconds: 3600 },
+    secondary_window: null,
+  });
+  try {
+    expect((await host.cli('usage', '--refresh', '--json')).code).toBe(0);
+    const accounts = await openSwitcher(page, GRACE.email);
+    await expect(accounts.getByText('5-hour limit reached', { exact: true })).toBeVisible();
+    await expectAccessible(page, 'account switcher open, the active account limited');
+
+    await accounts.getByRole('button', { name: 'Sign out ada@example.com', exact: true }).click();
+    await expect(accounts.getByRole('group', { name: /^Sign out of ada@example\.com\?/ })).toBeVisible();
+    await expectAccessible(page, 'sign-out confirmation of one account');
+    await accounts.getByRole('button', { name: 'Cancel' }).click();
+
+    await accounts.getByRole('switch', { name: /Switch accounts automatically/ }).check();
+    expect((await host.cli('usage', '--refresh', '--json')).code).toBe(0);
+    await expect(
+      page.getByRole('status', { name: 'Usage notices' }).getByText('Switched to ada@example.com'),
+    ).toBeVisible();
+    await expectAccessible(page, 'usage notice after an automatic switch');
+  } finally {
+    chat.setAccountUsage(GRACE.accountId, null);
+  }
 });

@@ -27,6 +27,7 @@ import { guardAllWebContents, hardenSession } from './shell/security';
 import { createSettings, type SettingsStore } from './shell/settings';
 import { createTray, type TrayController } from './shell/tray';
 import type { TrayAction } from './shell/tray-menu';
+import { createUsageNotifier, type UsageNotifier } from './shell/usage-notifications';
 
 const CTX: CallContext = { transport: 'ipc' };
 /** The main bundle sits in dist/electron; the preload, tray icons and app icon are copied beside it. */
@@ -42,6 +43,7 @@ interface Runtime {
   appWindow?: AppWindow;
   disposeIpc?: () => void;
   approvals?: ApprovalNotifier;
+  usageNotices?: UsageNotifier;
   status?: Status;
 }
 
@@ -178,6 +180,7 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
         loginItemSupported: true,
         onClick: (bounds) => rt.appWindow?.toggle(bounds ?? rt.tray?.bounds()),
         onAction: (action, checked) => void onTrayAction(action, checked),
+        onSwitchAccount: (accountId) => void switchAccount(accountId),
       });
   if (!noTray && !rt.tray) log('tray: no status area on this desktop; using a normal window');
   // A popover needs to know where the icon is. Linux never reports tray bounds; elsewhere 0×0 bounds mean the
@@ -208,10 +211,17 @@ async function start(config: KeybridgeConfig, inbox: UrlInbox): Promise<void> {
     open: () => showWindow(),
     log,
   });
+  // Several accounts: the tray lists them (and shows a reached limit); usage notices become notifications.
+  rt.usageNotices = createUsageNotifier({ open: () => showWindow(), log });
   service.onEvent?.((e) => {
     if (e.name === 'tools.changed') rt.approvals?.update(e.payload.tools);
     else if (e.name === 'codex.changed') rt.tray?.setCodexSharing(e.payload.enabled);
+    else if (e.name === 'accounts.changed') rt.tray?.setAccounts(e.payload);
+    else if (e.name === 'usage.notice') rt.usageNotices?.notify(e.payload);
   });
+  void service['accounts.list'](undefined, CTX)
+    .then((list) => rt.tray?.setAccounts(list))
+    .catch(() => undefined);
   void service['codex.status'](undefined, CTX)
     .then((s) => rt.tray?.setCodexSharing(s.enabled))
     .catch(() => undefined);
@@ -263,6 +273,7 @@ async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void
   try {
     switch (action) {
       case 'signIn':
+      case 'addAccount':
         await busy(async () => {
           // The shell opens the browser itself (noBrowser), with the URL the core built for this attempt.
           const { url } = asBrowserSignIn(await service['auth.login']({ noBrowser: true }, CTX));
@@ -310,6 +321,22 @@ async function onTrayAction(action: TrayAction, checked?: boolean): Promise<void
   }
 }
 
+/** An account chosen in the tray's list becomes the active one; the host's accounts.changed redraws the menu. */
+async function switchAccount(accountId: string): Promise<void> {
+  const service = rt.core?.host?.service;
+  if (!service) return;
+  rt.tray?.setBusy(true);
+  try {
+    rt.tray?.setAccounts(await service['accounts.switch']({ account: accountId }, CTX));
+  } catch (e) {
+    const err = asKeybridgeError(e);
+    rt.log(`tray: switching accounts failed (${err.code})`);
+    await showProblem('Could not switch accounts.', err.message);
+  } finally {
+    rt.tray?.setBusy(false);
+  }
+}
+
 /** The tray's Codex toggle: a login Codex made itself is replaced only after the user confirms. */
 async function setCodexSharing(on: boolean): Promise<void> {
   const service = rt.core?.host?.service;
@@ -337,6 +364,8 @@ async function shutdown(): Promise<void> {
   rt.disposeIpc?.();
   rt.approvals?.dispose();
   rt.approvals = undefined;
+  rt.usageNotices?.dispose();
+  rt.usageNotices = undefined;
   rt.disposeIpc = undefined;
   rt.tray?.destroy();
   rt.tray = undefined;

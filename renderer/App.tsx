@@ -3,9 +3,11 @@ import type { Status } from '../core/api/contract';
 import { Logo, Spinner } from './components/icons';
 import { announce, assertNever, statePill } from './lib/announce';
 import { useKb } from './store';
+import { AccountSwitcher } from './views/AccountSwitcher';
 import { ApprovalPrompt } from './views/ApprovalPrompt';
 import { ErrorView } from './views/ErrorView';
 import { ExpiredView } from './views/ExpiredView';
+import { Notices } from './views/Notices';
 import { SignedInView } from './views/SignedInView';
 import { SignedOutView } from './views/SignedOutView';
 import { SigningInView } from './views/SigningInView';
@@ -20,6 +22,7 @@ export function App() {
       <main className="card" aria-busy={status === null}>
         <Header status={status} offline={offline} />
         {offline && <ReconnectingBanner />}
+        <Notices />
         <div className={offline ? 'content content-stale' : 'content'}>
           {connection === 'unauthorized' ? (
             <LinkExpired />
@@ -76,8 +79,11 @@ function useFocusHeadingOnChange(state: Status['state']) {
 function Header({ status, offline }: { status: Status | null; offline: boolean }) {
   // The last status is stale while the host is unreachable: do not claim "Connected" over it.
   const pill = offline ? { label: 'Reconnecting', tone: 'busy' } : statePill(status);
+  const list = useKb((s) => s.accountList);
+  // With an account in the vault the header holds the account switcher, on its own row below the brand.
+  const switcher = status !== null && list !== null && list.accounts.length > 0;
   return (
-    <header className="header">
+    <header className={switcher ? 'header header-switcher' : 'header'}>
       <Logo />
       <span className="brand">Keybridge</span>
       {pill && (
@@ -86,6 +92,7 @@ function Header({ status, offline }: { status: Status | null; offline: boolean }
           {pill.label}
         </span>
       )}
+      {switcher && <AccountSwitcher list={list} />}
     </header>
   );
 }

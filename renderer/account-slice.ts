@@ -7,7 +7,7 @@
  * - models: when the account or plan is new to this page, or the list it has is older than an hour;
  * - usage: when the view is shown and the numbers are older than ~3 minutes — never while nobody looks.
  */
-import type { ModelList, Status, Usage } from '../core/api/contract';
+import type { ModelList, ResultOf, Status } from '../core/api/contract';
 import { errorInfo, type UiBridge } from './bridge/types';
 
 /** OpenAI's page comparing the plans (and so which models each includes); on the shell's link allowlist. */
@@ -34,7 +34,8 @@ export interface AccountSlice {
   /** The slug being selected right now. */
   selecting: string | null;
   selectError: AccountError | null;
-  usage: Usage | null;
+  /** `usage.get`'s answer: the windows, and (from a host with several accounts) whose and whether limited. */
+  usage: ResultOf<'usage.get'> | null;
   usageFor: string | null;
   usageAskedAt: number | null;
   usageLoading: boolean;

@@ -8,7 +8,8 @@
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Status } from '../core/api/contract';
-import { createAccountSlice, type AccountSlice } from './account-slice';
+import { accountKey, createAccountSlice, type AccountSlice } from './account-slice';
+import { createAccountsSlice, type AccountsSlice } from './accounts-slice';
 import { createToolsSlice, type ToolsSlice } from './tools-slice';
 import { errorInfo, type ConnectionState, type UiBridge } from './bridge/types';
 
@@ -19,8 +20,8 @@ export interface UiError {
   message: string;
 }
 
-/** The host's state and the UI's own; models and usage come from account-slice.ts. */
-export interface KbState extends AccountSlice, ToolsSlice {
+/** The host's state and the UI's own; models and usage come from account-slice.ts, the accounts from accounts-slice.ts. */
+export interface KbState extends AccountSlice, AccountsSlice, ToolsSlice {
   status: Status | null;
   connection: ConnectionState;
   pending: PendingAction | null;
@@ -58,6 +59,15 @@ export function createKbStore(bridge: UiBridge): KbStore {
       statusVersion++;
       const prev = get().status;
       const stateChanged = prev?.state !== status.state;
+      // Another account became active, or one was added or signed out: the list changed too (a host that
+      // pushes `accounts.changed` makes this a cheap second look).
+      if (
+        prev &&
+        (stateChanged ||
+          accountKey(prev) !== accountKey(status) ||
+          prev.otherAccounts !== status.otherAccounts)
+      )
+        void get().loadAccounts();
       set({
         status,
         // The host already reports this failure in the status: show it once, not twice.
@@ -89,6 +99,7 @@ export function createKbStore(bridge: UiBridge): KbStore {
     return {
       ...createAccountSlice(bridge, set, get),
       ...createToolsSlice(bridge, set, get),
+      ...createAccountsSlice(bridge, set, get),
       status: null,
       connection: bridge.connectionState?.() ?? 'open',
       pending: null,
@@ -102,14 +113,19 @@ export function createKbStore(bridge: UiBridge): KbStore {
         const offConnection = bridge.onConnection?.((connection) => {
           set({ connection });
           // After a (re)connection the host may have moved on: ask for the current status.
-          if (connection === 'open') void get().refreshStatus();
+          if (connection === 'open') {
+            void get().refreshStatus();
+            void get().loadAccounts();
+          }
         });
         if (get().connection === 'open') void get().refreshStatus();
         const offTools = get().startTools();
+        const offAccounts = get().startAccounts();
         return () => {
           offStatus();
           offConnection?.();
           offTools();
+          offAccounts();
         };
       },
 

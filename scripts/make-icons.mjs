@@ -7,7 +7,7 @@
  *                                                        dark panels (-light: dark glyph; -dark: light glyph)
  *   build/icons/tray/<state>Template[@2x].png            macOS template images (black + alpha)
  * States: signed-out (outlined shield), connected (solid shield, green dot), refreshing (blue ring),
- * attention (orange dot with "!"). The generated PNGs are committed; rerun after changing the drawing.
+ * attention (orange dot with "!"), limited (red dot with a bar: a usage limit is reached). The generated PNGs are committed; rerun after changing the drawing.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -185,6 +185,11 @@ function trayLayers(state, size, glyph, colors) {
     const mark = union(rect(0.765, 0.665, 0.815, 0.815), circle(0.79, 0.875, 0.03));
     layers.push({ inside: size >= 32 ? minus(dot, mark) : dot, color: colors.attention });
   }
+  if (state === 'limited') {
+    // A "no entry" sign: the bar is cut out at both sizes, so even the 16 px template reads differently.
+    const bar = size >= 32 ? rect(0.67, 0.765, 0.91, 0.815) : rect(0.66, 0.75, 0.92, 0.83);
+    layers.push({ inside: minus(dot, bar), color: colors.limited });
+  }
   return layers;
 }
 
@@ -195,6 +200,7 @@ const PALETTES = {
     connected: hex('#16a34a'),
     refreshing: hex('#2563eb'),
     attention: hex('#ea580c'),
+    limited: hex('#dc2626'),
   },
   // For dark panels: a light glyph.
   dark: {
@@ -202,6 +208,7 @@ const PALETTES = {
     connected: hex('#22c55e'),
     refreshing: hex('#3b82f6'),
     attention: hex('#f97316'),
+    limited: hex('#f87171'),
   },
 };
 const TEMPLATE = {
@@ -209,8 +216,9 @@ const TEMPLATE = {
   connected: hex('#000000'),
   refreshing: hex('#000000'),
   attention: hex('#000000'),
+  limited: hex('#000000'),
 };
-const STATES = ['signed-out', 'connected', 'refreshing', 'attention'];
+const STATES = ['signed-out', 'connected', 'refreshing', 'attention', 'limited'];
 
 // ---- write -----------------------------------------------------------------------------------------------
 const written = [];

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Status } from '../../core/api/contract';
+import type { AccountList, Status } from '../../core/api/contract';
 import { trayMenuModel, type TrayMenuItem } from './tray-menu';
-import { trayIconFile, trayIconState, trayStatusLine, trayTooltip } from './tray-state';
+import { TRAY_ICON_STATES, trayIconFile, trayIconState, trayStatusLine, trayTooltip } from './tray-state';
+import { noticeKey, untilText, usageNotification } from './usage-notification-text';
 
 const storage = { kind: 'safe-storage', protected: true, description: 'macOS Keychain' };
 const account = { email: 'ada@example.com', planType: 'plus', accountId: 'acc_1' };
@@ -63,6 +66,21 @@ describe('trayTooltip and status line', () => {
 });
 
 describe('trayIconFile', () => {
+  it('finds a committed PNG (and its @2x) for every state on every platform and theme', () => {
+    const dir = join(import.meta.dirname, '../../build/icons/tray');
+    for (const state of TRAY_ICON_STATES) {
+      for (const [platform, dark] of [
+        ['darwin', false],
+        ['linux', false],
+        ['win32', true],
+      ] as const) {
+        const file = trayIconFile(state, platform, dark);
+        expect(existsSync(join(dir, file)), file).toBe(true);
+        expect(existsSync(join(dir, file.replace(/\.png$/, '@2x.png'))), file).toBe(true);
+      }
+    }
+  });
+
   it('uses template images on macOS and the theme variant elsewhere', () => {
     expect(trayIconFile('connected', 'darwin', true)).toBe('connectedTemplate.png');
     expect(trayIconFile('connected', 'win32', true)).toBe('connected-dark.png');
@@ -106,5 +124,159 @@ describe('trayMenuModel', () => {
       enabled: false,
     });
     expect(starting.find((i) => i.kind === 'action' && i.action === 'quit')).toMatchObject({ enabled: true });
+  });
+});
+
+describe('several accounts in the tray', () => {
+  const ada = { ...account, accountId: 'acc_1' };
+  const list = (limited: boolean): AccountList => ({
+    accounts: [
+      {
+        accountId: 'acc_1',
+        email: 'ada@example.com',
+        planType: 'plus',
+        active: true,
+        state: 'signedIn',
+        usage: {
+          limitReached: limited,
+          windows: [
+            { name: '5h', usedPercent: limited ? 100 : 40 },
+            { name: 'weekly', usedPercent: 30 },
+          ],
+          fetchedAt: null,
+        },
+      },
+      {
+        accountId: 'acc_2',
+        email: 'grace@example.com',
+        planType: 'pro',
+        active: false,
+        state: 'signedIn',
+        usage: { limitReached: true, windows: [{ name: 'weekly', usedPercent: 100 }], fetchedAt: null },
+      },
+      { accountId: 'acc_3', email: 'lin@example.com', planType: 'team', active: false, state: 'expired' },
+    ],
+    activeAccountId: 'acc_1',
+    autoSwitch: false,
+    pinned: false,
+  });
+  const opts = { openAtLogin: false, loginItemSupported: true };
+
+  it('shows the limited icon, and says which limit, when the active account reached one', () => {
+    const status = s('signedIn', { account: ada });
+    expect(trayIconState(status, list(false))).toBe('connected');
+    expect(trayIconState(status, list(true))).toBe('limited');
+    expect(trayTooltip(status, list(true))).toBe('Keybridge — ada@example.com · Plus · 5-hour limit reached');
+    expect(trayStatusLine(status, list(true))).toBe('ada@example.com · Plus — 5-hour limit reached');
+    // A failed refresh outranks a limit: the user has to act on it first.
+    expect(
+      trayIconState(
+        s('signedIn', { account: ada, lastError: { code: 'network', message: 'x' } }),
+        list(true),
+      ),
+    ).toBe('attention');
+    expect(TRAY_ICON_STATES).toContain('limited');
+    expect(trayIconFile('limited', 'linux', true)).toBe('limited-dark.png');
+  });
+
+  it('lists the accounts as radio items, checked on the active one, with add and a named sign-out', () => {
+    const items = trayMenuModel(s('signedIn', { account: ada }), { ...opts, accounts: list(false) });
+    const accounts = items.filter((i) => i.kind === 'account');
+    expect(accounts).toEqual([
+      { kind: 'account', accountId: 'acc_1', label: 'ada@example.com · Plus', checked: true, enabled: true },
+      {
+        kind: 'account',
+        accountId: 'acc_2',
+        label: 'grace@example.com · Pro — weekly limit reached',
+        checked: false,
+        enabled: true,
+      },
+      {
+        kind: 'account',
+        accountId: 'acc_3',
+        label: 'lin@example.com · Team — sign in again',
+        checked: false,
+        enabled: true,
+      },
+    ]);
+    const labels = items.map((i) => (i.kind === 'separator' ? '—' : i.label));
+    expect(labels.slice(0, 7)).toEqual([
+      'Connected: ada@example.com · Plus',
+      '—',
+      'ada@example.com · Plus',
+      'grace@example.com · Pro — weekly limit reached',
+      'lin@example.com · Team — sign in again',
+      '—',
+      'Add account…',
+    ]);
+    expect(labels).toContain('Sign out ada@example.com…');
+    // While an action runs, no switch either.
+    const busy = trayMenuModel(s('signedIn', { account: ada }), {
+      ...opts,
+      busy: true,
+      accounts: list(false),
+    });
+    expect(busy.filter((i) => i.kind === 'account').every((i) => i.kind === 'account' && !i.enabled)).toBe(
+      true,
+    );
+  });
+
+  it('lists no accounts when there is only one', () => {
+    const one = { ...list(false), accounts: list(false).accounts.slice(0, 1) };
+    const items = trayMenuModel(s('signedIn', { account: ada }), { ...opts, accounts: one });
+    expect(items.some((i) => i.kind === 'account')).toBe(false);
+    expect(items.map((i) => (i.kind === 'separator' ? '—' : i.label))).toContain('Sign out…');
+  });
+});
+
+describe('usage notifications', () => {
+  const now = Date.parse('2030-01-01T10:00:00Z');
+  const base = { accountId: 'acc_1', email: 'ada@example.com' };
+
+  it('titles the notice and keeps the host message as the body', () => {
+    expect(
+      usageNotification(
+        {
+          ...base,
+          kind: 'threshold',
+          window: '5h',
+          percent: 80,
+          message: 'ada@example.com has used 80% of its 5-hour limit.',
+        },
+        now,
+      ),
+    ).toEqual({
+      title: '80% of the 5-hour limit used',
+      body: 'ada@example.com has used 80% of its 5-hour limit.',
+    });
+    expect(
+      usageNotification({ ...base, kind: 'switched', message: 'Tools now use ada@example.com.' }, now).title,
+    ).toBe('Switched to ada@example.com');
+  });
+
+  it('says when the first window resets when every account is limited', () => {
+    const n = usageNotification(
+      {
+        ...base,
+        kind: 'allLimited',
+        resetsAt: '2030-01-01T12:05:00Z',
+        message: 'Every account is at its limit.',
+      },
+      now,
+    );
+    expect(n).toEqual({
+      title: 'Every account is at its limit',
+      body: 'Every account is at its limit. The first limit resets in 2 h 5 min.',
+    });
+    expect(untilText('2030-01-04T10:00:00Z', now)).toBe('in 3 days');
+    expect(untilText('2029-12-31T10:00:00Z', now)).toBeNull();
+  });
+
+  it('replaces the notification of the same account and window rather than stacking them', () => {
+    const at80 = { ...base, kind: 'threshold' as const, window: '5h' as const, percent: 80, message: '' };
+    expect(noticeKey(at80)).toBe(noticeKey({ ...at80, percent: 95 }));
+    expect(noticeKey(at80)).toBe(noticeKey({ ...at80, kind: 'reset' }));
+    expect(noticeKey(at80)).not.toBe(noticeKey({ ...at80, window: 'weekly' }));
+    expect(noticeKey(at80)).not.toBe(noticeKey({ ...at80, accountId: 'acc_2' }));
   });
 });

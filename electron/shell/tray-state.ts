@@ -1,23 +1,33 @@
 /**
- * What the tray shows for a Status: which of the four icons, the tooltip and the status line of the menu.
- * Pure, so the mapping is tested without Electron.
+ * What the tray shows for a Status (and the accounts list): which of the five icons, the tooltip and the
+ * status line of the menu. Pure, so the mapping is tested without Electron.
  */
-import type { Status } from '../../core/api/contract';
+import type { AccountList, Status } from '../../core/api/contract';
 import { planLabel } from '../../core/account/plan-label';
+import { blockingText, blockingWindow } from '../../core/account/usage-words';
 
-export type TrayIconState = 'signed-out' | 'connected' | 'refreshing' | 'attention';
+export type TrayIconState = 'signed-out' | 'connected' | 'refreshing' | 'attention' | 'limited';
 export const TRAY_ICON_STATES: readonly TrayIconState[] = [
   'signed-out',
   'connected',
   'refreshing',
   'attention',
+  'limited',
 ];
+
+/** "Weekly limit reached" when the active account has reached a limit; null otherwise. */
+export function activeLimit(accounts: AccountList | null | undefined): string | null {
+  const active = accounts?.accounts.find((a) => a.active);
+  const blocking = blockingWindow(active?.usage);
+  return blocking ? blockingText(blocking) : null;
+}
 
 /**
  * `signingIn` and `refreshing` are both "working on it"; `expired`, `error` and a signed-in session whose
- * last refresh failed (offline, server trouble) need the user to look.
+ * last refresh failed (offline, server trouble) need the user to look; a signed-in account that reached a
+ * usage limit is `limited` (it works again when the window resets, or after a switch).
  */
-export function trayIconState(status: Status | undefined): TrayIconState {
+export function trayIconState(status: Status | undefined, accounts?: AccountList | null): TrayIconState {
   if (!status) return 'signed-out';
   switch (status.state) {
     case 'signedOut':
@@ -26,7 +36,8 @@ export function trayIconState(status: Status | undefined): TrayIconState {
     case 'refreshing':
       return 'refreshing';
     case 'signedIn':
-      return status.lastError ? 'attention' : 'connected';
+      if (status.lastError) return 'attention';
+      return activeLimit(accounts) ? 'limited' : 'connected';
     case 'expired':
     case 'error':
       return 'attention';
@@ -41,8 +52,11 @@ function who(status: Status): string {
   return plan ? `${email} · ${plan}` : email;
 }
 
-/** "Keybridge — ada@example.com · Plus · gpt-5.1-codex" (with a selected model), or "… — signed out". */
-export function trayTooltip(status: Status | undefined): string {
+/**
+ * "Keybridge — ada@example.com · Plus · gpt-5.1-codex" (with a selected model), "… · 5-hour limit reached"
+ * when limited, or "… — signed out".
+ */
+export function trayTooltip(status: Status | undefined, accounts?: AccountList | null): string {
   if (!status) return 'Keybridge — starting…';
   switch (status.state) {
     case 'signedOut':
@@ -51,7 +65,7 @@ export function trayTooltip(status: Status | undefined): string {
       return 'Keybridge — signing in…';
     case 'signedIn':
     case 'refreshing':
-      return `Keybridge — ${who(status)}${status.selectedModel ? ` · ${status.selectedModel}` : ''}`;
+      return `Keybridge — ${who(status)}${status.selectedModel ? ` · ${status.selectedModel}` : ''}${limitSuffix(accounts)}`;
     case 'expired':
       return 'Keybridge — sign in again';
     case 'error':
@@ -59,8 +73,13 @@ export function trayTooltip(status: Status | undefined): string {
   }
 }
 
+function limitSuffix(accounts: AccountList | null | undefined): string {
+  const limit = activeLimit(accounts);
+  return limit ? ` · ${limit}` : '';
+}
+
 /** The first, disabled line of the tray menu. */
-export function trayStatusLine(status: Status | undefined): string {
+export function trayStatusLine(status: Status | undefined, accounts?: AccountList | null): string {
   if (!status) return 'Starting…';
   switch (status.state) {
     case 'signedOut':
@@ -68,7 +87,10 @@ export function trayStatusLine(status: Status | undefined): string {
     case 'signingIn':
       return 'Waiting for the browser…';
     case 'signedIn':
-      return status.lastError ? `${who(status)} — connection trouble` : `Connected: ${who(status)}`;
+      if (status.lastError) return `${who(status)} — connection trouble`;
+      return activeLimit(accounts)
+        ? `${who(status)} — ${activeLimit(accounts)!.toLowerCase()}`
+        : `Connected: ${who(status)}`;
     case 'refreshing':
       return `Refreshing: ${who(status)}`;
     case 'expired':

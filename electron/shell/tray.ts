@@ -1,6 +1,6 @@
 /**
- * The tray icon: one of four icons for the session state, a tooltip naming the account and plan, and the
- * menu from tray-menu.ts. Left click toggles the popover (where the platform reports clicks).
+ * The tray icon: one of five icons for the session state (and a reached usage limit), a tooltip naming the
+ * account and plan, and the menu from tray-menu.ts (with the accounts to switch between). Left click toggles the popover (where the platform reports clicks).
  *
  * Platform notes: macOS shows a menu set with `setContextMenu` on every click, which would swallow the
  * popover click, so there the menu is popped up on right click instead. Linux (libappindicator) shows only
@@ -17,7 +17,7 @@ import {
   type NativeImage,
   type Rectangle,
 } from 'electron';
-import type { Status } from '../../core/api/contract';
+import type { AccountList, Status } from '../../core/api/contract';
 import { trayMenuModel, type TrayAction, type TrayMenuItem } from './tray-menu';
 import { trayIconFile, trayIconState, trayTooltip, type TrayIconState } from './tray-state';
 
@@ -25,6 +25,8 @@ export interface TrayOptions {
   /** Folder with the tray PNGs (build/icons/tray, copied next to the main bundle). */
   iconDir: string;
   onAction(action: TrayAction, checked?: boolean): void;
+  /** An account chosen in the menu's list: make it the active one. */
+  onSwitchAccount(accountId: string): void;
   /** Left click, with the icon's bounds where the platform gives them. */
   onClick(bounds: Rectangle | undefined): void;
   loginItemSupported: boolean;
@@ -35,6 +37,7 @@ export interface TrayController {
   setStartAtLogin(enabled: boolean): void;
   setBusy(busy: boolean): void;
   setCodexSharing(enabled: boolean): void;
+  setAccounts(list: AccountList): void;
   /** The icon's screen bounds; empty on Linux, where the platform does not report them. */
   bounds(): Rectangle | undefined;
   destroy(): void;
@@ -78,6 +81,7 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
   let startAtLogin = false;
   let busy = false;
   let codexSharing: boolean | undefined;
+  let accounts: AccountList | undefined;
   let menu: Menu | undefined;
 
   const toTemplate = (item: TrayMenuItem): MenuItemConstructorOptions => {
@@ -96,19 +100,31 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
           enabled: item.enabled,
           click: (menuItem) => opts.onAction(item.action, menuItem.checked),
         };
+      case 'account':
+        // A radio item checks itself on click; the menu is built again from the host's answer either way.
+        return {
+          label: item.label,
+          type: 'radio',
+          checked: item.checked,
+          enabled: item.enabled,
+          click: () => {
+            if (!item.checked) opts.onSwitchAccount(item.accountId);
+          },
+        };
     }
   };
 
   const render = () => {
     if (tray.isDestroyed()) return;
-    tray.setImage(icon(trayIconState(status)));
-    tray.setToolTip(trayTooltip(status));
+    tray.setImage(icon(trayIconState(status, accounts)));
+    tray.setToolTip(trayTooltip(status, accounts));
     menu = Menu.buildFromTemplate(
       trayMenuModel(status, {
         openAtLogin: startAtLogin,
         loginItemSupported: opts.loginItemSupported,
         busy,
         codexSharing,
+        accounts,
       }).map(toTemplate),
     );
     if (process.platform !== 'darwin') tray.setContextMenu(menu);
@@ -141,6 +157,10 @@ export function createTray(opts: TrayOptions): TrayController | undefined {
     },
     setCodexSharing(enabled) {
       codexSharing = enabled;
+      render();
+    },
+    setAccounts(list) {
+      accounts = list;
       render();
     },
     bounds() {
