@@ -44,9 +44,19 @@ export function statusOf(
         lastError: a.lastError ?? s.lastError ?? undefined,
       };
     case 'expired':
-      return { ...base, state: 'expired', account: a.account, otherAccounts, ...signIn, lastError: a.error };
+      // "Sign in again" pressed: the sign-in is what the user waits for now, as it is with no account at all.
+      if (s.signIn)
+        return {
+          ...base,
+          state: 'signingIn',
+          account: a.account,
+          otherAccounts,
+          ...signIn,
+          lastError: a.error,
+        };
+      return { ...base, state: 'expired', account: a.account, otherAccounts, lastError: a.error };
     case 'signedOut':
-      return { ...base, state: 'signedOut', otherAccounts, ...signIn };
+      return { ...base, state: s.signIn ? 'signingIn' : 'signedOut', otherAccounts, ...signIn };
     default:
       return assertNever(a);
   }
