@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { peerPidFromSs, reportedPeer, socketPeer, sshPeer } from './peer';
+import { peerPidFromSs, socketPeer, sshPeer } from './peer';
 import { tempDir } from '../../test/support/broker-harness';
 
 let tmp: { dir: string; cleanup(): Promise<void> };
@@ -53,8 +53,10 @@ describe('socketPeer', () => {
   );
 
   it('falls back to the reported pid, marked unverified', async () => {
-    expect(await reportedPeer(process.pid)).toMatchObject({ pid: process.pid, verified: false });
-    expect(await reportedPeer(undefined)).toBeUndefined();
+    // A socket the OS cannot be asked about (no descriptor): only the tool's own word is left.
+    const unknown = {} as net.Socket;
+    expect(await socketPeer(unknown, process.pid)).toMatchObject({ pid: process.pid, verified: false });
+    expect(await socketPeer(unknown, undefined)).toBeUndefined();
   });
 });
 

@@ -7,7 +7,8 @@
  * `ss` is missing) the pid the tool reported in hello is used and marked unverified.
  */
 import { execFile } from 'node:child_process';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile, readlink } from 'node:fs/promises';
 import type net from 'node:net';
 import type { PeerInfo } from '../api/service';
 
@@ -17,12 +18,6 @@ export async function socketPeer(socket: net.Socket, reportedPid?: number): Prom
     const pid = await linuxPeerPid(socket).catch(() => undefined);
     if (pid !== undefined) return { pid, verified: true, executable: await executableOf(pid) };
   }
-  if (reportedPid === undefined) return undefined;
-  return { pid: reportedPid, verified: false, executable: await executableOf(reportedPid) };
-}
-
-/** The pid a tool reported, with its executable where cheap to read; no OS peer lookup. */
-export async function reportedPeer(reportedPid: number | undefined): Promise<PeerInfo | undefined> {
   if (reportedPid === undefined) return undefined;
   return { pid: reportedPid, verified: false, executable: await executableOf(reportedPid) };
 }
@@ -103,17 +98,29 @@ async function processName(pid: number): Promise<string | undefined> {
   }
 }
 
+/**
+ * Whether any OpenSSH process runs, asked before every hello's peer check: one synchronous pass over /proc
+ * that stops at the first one. procfs reads never wait on a disk, so the blocking calls cost a few µs each,
+ * where one async read per process queued every process on libuv's four threads (20 ms for 70 processes
+ * on a loaded 2-core machine, against 1.3 ms this way).
+ */
 async function anySshProcess(): Promise<boolean> {
   let entries: string[];
   try {
-    entries = await readdir('/proc');
+    entries = readdirSync('/proc');
   } catch {
     return false;
   }
-  const names = await Promise.all(
-    entries.filter((e) => /^\d+$/.test(e)).map((pid) => processName(Number(pid))),
-  );
-  return names.some((n) => n !== undefined && SSH_PROCESSES.has(n));
+  for (const entry of entries) {
+    const first = entry.charCodeAt(0);
+    if (first < 48 || first > 57) continue; // not a pid: self, net, sys, …
+    try {
+      if (SSH_PROCESSES.has(readFileSync(`/proc/${entry}/comm`, 'utf8').trim())) return true;
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return false;
 }
 
 async function linuxPeerPid(socket: net.Socket, since = performance.now()): Promise<number | undefined> {
