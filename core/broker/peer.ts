@@ -15,8 +15,8 @@ import type { PeerInfo } from '../api/service';
 /** The peer of `socket` as the OS tells it, or `reportedPid` (unverified), or undefined. Never throws. */
 export async function socketPeer(socket: net.Socket, reportedPid?: number): Promise<PeerInfo | undefined> {
   if (process.platform === 'linux') {
-    const pid = await linuxPeerPid(socket).catch(() => undefined);
-    if (pid !== undefined) return { pid, verified: true, executable: await executableOf(pid) };
+    const peer = await linuxPeer(socket).catch(() => undefined);
+    if (peer) return { pid: peer.pid, verified: true, executable: await executableOf(peer.pid) };
   }
   if (reportedPid === undefined) return undefined;
   return { pid: reportedPid, verified: false, executable: await executableOf(reportedPid) };
@@ -44,11 +44,10 @@ const SSH_PROCESSES = new Set(['ssh', 'sshd', 'sshd-session']);
 export async function sshPeer(socket: net.Socket, acceptedAt: number): Promise<PeerInfo | undefined> {
   if (process.platform !== 'linux') return undefined;
   if (!(await sshProcesses.since(acceptedAt))) return undefined;
-  const pid = await linuxPeerPid(socket, acceptedAt).catch(() => undefined);
-  if (pid === undefined) return undefined;
-  const name = await processName(pid);
-  if (name === undefined || !SSH_PROCESSES.has(name)) return undefined;
-  return { pid, verified: true, executable: await executableOf(pid) };
+  const peer = await linuxPeer(socket, acceptedAt).catch(() => undefined);
+  // ss names the process as the kernel does (/proc/PID/comm), so no second look is needed.
+  if (!peer || !SSH_PROCESSES.has(peer.name)) return undefined;
+  return { pid: peer.pid, verified: true, executable: await executableOf(peer.pid) };
 }
 
 /**
@@ -88,15 +87,8 @@ function sharedSince<T>(work: () => Promise<T>): { since(t: number): Promise<T> 
 }
 
 const sshProcesses = sharedSince(anySshProcess);
-const ssTable = sharedSince(() => run('ss', ['-xpn']));
-
-async function processName(pid: number): Promise<string | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-}
+// Read once per `ss` run, not once per connection: a burst of connections shares one run and one parse.
+const ssTable = sharedSince(async () => peersFromSs(await run('ss', ['-xpn'])));
 
 /**
  * Whether any OpenSSH process runs, asked before every hello's peer check: one synchronous pass over /proc
@@ -123,27 +115,38 @@ async function anySshProcess(): Promise<boolean> {
   return false;
 }
 
-async function linuxPeerPid(socket: net.Socket, since = performance.now()): Promise<number | undefined> {
+async function linuxPeer(socket: net.Socket, since = performance.now()): Promise<SsPeer | undefined> {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
   if (typeof fd !== 'number' || fd < 0) return undefined;
   const link = await readlink(`/proc/self/fd/${fd}`);
   const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
   if (!inode) return undefined;
-  const table = await ssTable.since(since);
-  return peerPidFromSs(table, inode);
+  return (await ssTable.since(since)).get(inode);
+}
+
+/** One process at the other end of a Unix socket, as `ss -xpn` names it. */
+interface SsPeer {
+  pid: number;
+  name: string;
 }
 
 /**
- * From `ss -xpn` output, the pid of the socket whose peer is `inode` (our end). Lines look like
+ * From `ss -xpn` output, every socket's process keyed by the inode of its peer (our end). Lines look like
  * `u_str ESTAB 0 0 * 218432 * 218433 users:(("node",pid=29242,fd=20))`: local address, local inode, peer
  * address, peer inode, process.
  */
-export function peerPidFromSs(table: string, inode: string): number | undefined {
+export function peersFromSs(table: string): Map<string, SsPeer> {
+  const peers = new Map<string, SsPeer>();
   for (const line of table.split('\n')) {
-    const m = /\s(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+users:\(\("(?:[^"\\]|\\.)*",pid=(\d+)/.exec(line);
-    if (m && m[4] === inode && m[2] !== inode) return Number(m[5]);
+    const m = /\s(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+users:\(\("((?:[^"\\]|\\.)*)",pid=(\d+)/.exec(line);
+    if (m && m[2] !== m[4] && !peers.has(m[4]!)) peers.set(m[4]!, { pid: Number(m[6]), name: m[5]! });
   }
-  return undefined;
+  return peers;
+}
+
+/** The pid of the socket whose peer is `inode` (our end), from `ss -xpn` output. */
+export function peerPidFromSs(table: string, inode: string): number | undefined {
+  return peersFromSs(table).get(inode)?.pid;
 }
 
 async function executableOf(pid: number): Promise<string | undefined> {
