@@ -49,18 +49,7 @@ export function CopyIcon() {
 }
 
 export function CheckIcon() {
-  return (
-    <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-      <path
-        d="m3 8.5 3.2 3L13 4.5"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.8"
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      />
-    </svg>
-  );
+  return <StrokeIcon d="m3 8.5 3.2 3L13 4.5" strokeWidth={1.8} />;
 }
 
 export function WarningIcon() {
@@ -99,12 +88,49 @@ export function LockIcon() {
 
 export function ExternalIcon() {
   return (
-    <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
+    <StrokeIcon
+      d="M9 2.5h4.5V7M13.5 2.5 7.5 8.5M12 9.5v3A1.5 1.5 0 0 1 10.5 14h-7A1.5 1.5 0 0 1 2 12.5v-7A1.5 1.5 0 0 1 3.5 4h3"
+      strokeWidth={1.4}
+    />
+  );
+}
+
+export function RefreshIcon() {
+  return <StrokeIcon d="M13.5 8a5.5 5.5 0 1 1-1.6-3.9M13.5 2.5v3h-3" />;
+}
+
+export function SignOutIcon() {
+  return <StrokeIcon d="M6.5 2.5h-3a1 1 0 0 0-1 1v9a1 1 0 0 0 1 1h3M10.5 11l3-3-3-3M13.5 8h-7" />;
+}
+
+/** Points down when closed, up when open. */
+export function Chevron({ open }: { open: boolean }) {
+  return (
+    <StrokeIcon
+      className="icon switcher-chevron"
+      d={open ? 'm4 10 4-4 4 4' : 'm4 6 4 4 4-4'}
+      strokeWidth={1.6}
+    />
+  );
+}
+
+/** One stroked path with round ends and joins: the shape most of these icons share. */
+function StrokeIcon({
+  d,
+  strokeWidth = 1.5,
+  className = 'icon',
+}: {
+  d: string;
+  strokeWidth?: number;
+  className?: string;
+}) {
+  return (
+    <svg className={className} viewBox="0 0 16 16" aria-hidden="true" focusable="false">
       <path
-        d="M9 2.5h4.5V7M13.5 2.5 7.5 8.5M12 9.5v3A1.5 1.5 0 0 1 10.5 14h-7A1.5 1.5 0 0 1 2 12.5v-7A1.5 1.5 0 0 1 3.5 4h3"
+        d={d}
         fill="none"
         stroke="currentColor"
-        strokeWidth="1.4"
+        strokeWidth={strokeWidth}
         strokeLinecap="round"
         strokeLinejoin="round"
       />

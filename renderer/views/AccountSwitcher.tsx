@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AccountList, AccountSummary } from '../../core/api/contract';
 import { useFocusWhen } from '../components/hooks';
-import { CheckIcon } from '../components/icons';
+import { CheckIcon, Chevron, SignOutIcon } from '../components/icons';
 import { Problem } from '../components/Problem';
 import { planLabel } from '../lib/plan';
 import {
@@ -279,35 +279,5 @@ function ConfirmSignOut({ account }: { account: AccountSummary }) {
         </button>
       </div>
     </div>
-  );
-}
-
-function Chevron({ open }: { open: boolean }) {
-  return (
-    <svg className="icon switcher-chevron" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-      <path
-        d={open ? 'm4 10 4-4 4 4' : 'm4 6 4 4 4-4'}
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.6"
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      />
-    </svg>
-  );
-}
-
-function SignOutIcon() {
-  return (
-    <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-      <path
-        d="M6.5 2.5h-3a1 1 0 0 0-1 1v9a1 1 0 0 0 1 1h3M10.5 11l3-3-3-3M13.5 8h-7"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.5"
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      />
-    </svg>
   );
 }

@@ -1,7 +1,7 @@
 import type { ModelInfo, ModelList, Status } from '../../core/api/contract';
 import { accountKey, MODELS_MAX_AGE_MS } from '../account-slice';
 import { useNow } from '../components/hooks';
-import { Spinner } from '../components/icons';
+import { RefreshIcon, Spinner } from '../components/icons';
 import { Problem } from '../components/Problem';
 import { planLabel } from '../lib/plan';
 import { formatAgo } from '../lib/time';
@@ -153,20 +153,5 @@ function ModelsHelp({ plan, open }: { plan: string | null; open: boolean }) {
       </button>
       {linkError && <p className="field-error">{linkError.message}</p>}
     </details>
-  );
-}
-
-function RefreshIcon() {
-  return (
-    <svg className="icon" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-      <path
-        d="M13.5 8a5.5 5.5 0 1 1-1.6-3.9M13.5 2.5v3h-3"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.5"
-        strokeLinecap="round"
-        strokeLinejoin="round"
-      />
-    </svg>
   );
 }
