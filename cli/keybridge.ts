@@ -16,7 +16,7 @@ import {
 } from '../core/broker/client';
 import { resolveBrokerEndpoint, type Env } from '../core/paths';
 import { safeText } from '../core/text/safe-text';
-import { parseArgs, parseSeconds, USAGE, UsageError, type Parsed } from './args';
+import { parseArgs, parseSeconds, USAGE, UsageError, type Command, type Parsed } from './args';
 import { openBrowser } from './browser';
 import { accountsCommand, logoutCommand, switchCommand, usageCommand } from './accounts';
 import { codexCommand } from './codex';
@@ -80,18 +80,8 @@ export async function run(argv: readonly string[], io: Io = processIo): Promise<
   }
 }
 
-type ClientCommand =
-  | 'status'
-  | 'token'
-  | 'login'
-  | 'logout'
-  | 'open-url'
-  | 'watch'
-  | 'models'
-  | 'codex'
-  | 'accounts'
-  | 'switch'
-  | 'usage';
+/** The commands that are one conversation with the broker; the others are dispatched above. */
+type ClientCommand = Exclude<Command, 'help' | 'version' | 'serve' | 'exec' | 'remote'>;
 
 /** `--account X` as the broker's `account` param. */
 function accountParam(args: Parsed): { account?: string } {
