@@ -19,7 +19,7 @@ import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import { KeybridgeError } from '../errors';
 import { exchangeCode } from './code-exchange';
-import { describeNetworkFailure, hostOf, isLoopbackUrl, isNetworkFailure, type Transport } from './http';
+import { describeNetworkFailure, hostOf, isNetworkFailure, issuerUrl, type Transport } from './http';
 import { cleanServerText } from './messages';
 import type { SignInAttempt, TokenSet } from './types';
 
@@ -83,7 +83,7 @@ export type DeviceAttempt = SignInAttempt & { readonly device: DeviceInfo };
 export async function startDeviceSignIn(deps: DeviceSignInDeps): Promise<DeviceAttempt> {
   const base = deps.issuer.replace(/\/+$/, '');
   const api = `${base}/api/accounts/deviceauth`;
-  requireSecureIssuer(base);
+  issuerUrl(base, 'config_invalid');
   const host = hostOf(base);
 
   // Step 1.
@@ -236,25 +236,6 @@ function pollFailure(res: { status: number; json: unknown }, host: string): Keyb
     'device_auth_failed',
     `${host} ended the device sign-in (HTTP ${res.status}${detail}). Start the sign-in again.`,
   );
-}
-
-/** http only towards loopback (a local test or dev server), as for every other request to the issuer. */
-function requireSecureIssuer(base: string): void {
-  let url: URL;
-  try {
-    url = new URL(base);
-  } catch (e) {
-    throw new KeybridgeError(
-      'config_invalid',
-      `The issuer "${base}" is not a valid URL. Check KEYBRIDGE_ISSUER.`,
-      {
-        cause: e,
-      },
-    );
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
-    throw new KeybridgeError('config_invalid', `The issuer ${base} must use https. Check KEYBRIDGE_ISSUER.`);
-  }
 }
 
 async function postJson(

@@ -5,7 +5,7 @@
 import * as oauth from 'oauth4webapi';
 import type { ProviderConfig } from '../config';
 import { KeybridgeError } from '../errors';
-import { describeNetworkFailure, isNetworkFailure, requestOptions, type Transport } from './http';
+import { describeNetworkFailure, isNetworkFailure, issuerUrl, requestOptions, type Transport } from './http';
 
 /** OpenAI's endpoints, used without discovery. */
 export function defaultServer(issuer: string): oauth.AuthorizationServer {
@@ -38,21 +38,10 @@ export function serverResolver(
 }
 
 async function discover(issuer: string, transport: Transport): Promise<oauth.AuthorizationServer> {
-  let issuerUrl: URL;
+  const url = issuerUrl(issuer, 'discovery_failed');
   try {
-    issuerUrl = new URL(issuer);
-  } catch (e) {
-    throw new KeybridgeError(
-      'discovery_failed',
-      `The issuer "${issuer}" is not a valid URL. Check KEYBRIDGE_ISSUER.`,
-      {
-        cause: e,
-      },
-    );
-  }
-  try {
-    const response = await oauth.discoveryRequest(issuerUrl, requestOptions(issuerUrl, transport));
-    return await oauth.processDiscoveryResponse(issuerUrl, response);
+    const response = await oauth.discoveryRequest(url, requestOptions(url, transport));
+    return await oauth.processDiscoveryResponse(url, response);
   } catch (e) {
     const why = isNetworkFailure(e)
       ? `could not reach it (${describeNetworkFailure(e, transport.timeoutMs)})`

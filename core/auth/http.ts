@@ -21,6 +21,25 @@ export function isLoopbackUrl(url: string | URL | undefined): boolean {
   }
 }
 
+/**
+ * The issuer as a URL, refused with `code` unless it parses and is https (plain http only on loopback): the
+ * rule every request to the issuer follows, checked before the first one (discovery, device sign-in).
+ */
+export function issuerUrl(issuer: string, code: ErrorCode): URL {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch (e) {
+    throw new KeybridgeError(code, `The issuer "${issuer}" is not a valid URL. Check KEYBRIDGE_ISSUER.`, {
+      cause: e,
+    });
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
+    throw new KeybridgeError(code, `The issuer ${issuer} must use HTTPS. Check KEYBRIDGE_ISSUER.`);
+  }
+  return url;
+}
+
 export interface Transport {
   fetch?: typeof fetch;
   timeoutMs: number;
