@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { describeIssues } from './api/contract';
 import { KeybridgeError } from './errors';
 import { resolveHome, resolveSocketPath, type Env } from './paths';
 
@@ -93,8 +94,10 @@ function readFileConfig(home: string): z.infer<typeof FileConfig> {
   }
   const parsed = FileConfig.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new KeybridgeError('config_invalid', `${path} has invalid settings: ${issues}`);
+    throw new KeybridgeError(
+      'config_invalid',
+      `${path} has invalid settings: ${describeIssues(parsed.error)}`,
+    );
   }
   return parsed.data;
 }
@@ -119,8 +122,10 @@ export function loadConfig(
     ),
   );
   if (!envChecked.success) {
-    const issues = envChecked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new KeybridgeError('config_invalid', `Invalid Keybridge setting: ${issues}`);
+    throw new KeybridgeError(
+      'config_invalid',
+      `Invalid Keybridge setting: ${describeIssues(envChecked.error)}`,
+    );
   }
   const c = envChecked.data;
   const autoSwitch =
