@@ -4,10 +4,9 @@
  * longer: a sign-in waits for the browser (the host gives up after 5 minutes), a first credentials request
  * may wait for the user to answer the approval prompt (2 minutes on the host).
  */
-import { DEFAULT_CALL_TIMEOUT_MS } from '../core/broker/client';
+import { APPROVAL_WAIT_MS, DEFAULT_CALL_TIMEOUT_MS } from '../core/broker/client';
 import type { Env } from '../core/paths';
 import { UsageError } from './args';
-import { APPROVAL_WAIT_MS } from './token-fast';
 
 /** Calls that wait for the user, and how long the CLI waits for them at least. */
 export const WAITING_CALL_MS: Readonly<Record<string, number>> = {

@@ -13,18 +13,13 @@
 import { writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { PROTOCOL_VERSION, RpcErrorCode } from '../core/api/protocol';
+import { APPROVAL_WAIT_MS } from '../core/broker/client';
 import { decodeServerLine, encodeRequest, hostLineReader } from '../core/broker/ndjson';
 import { resolveBrokerEndpoint } from '../core/paths';
 
 /** Said while the host asks the user whether the CLI may have the session (docs/client.md "Approval"). */
 export const APPROVAL_PENDING =
   'Keybridge is asking whether keybridge-cli may use your OpenAI session: answer Allow or Deny there.\n';
-
-/**
- * How long a credentials request may wait for its answer: the host may be asking the user to approve the
- * tool (2 minutes there). The full CLI uses the same bound (cli/deadlines.ts).
- */
-export const APPROVAL_WAIT_MS = 5 * 60_000;
 
 /** The exit code for an error the host answered: 4 when signing in again is the way out, else 1. */
 export function rpcExitCode(code: unknown, data: unknown): 1 | 4 {

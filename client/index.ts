@@ -24,6 +24,7 @@ import {
 } from '../core/api/protocol';
 import { backoffMs, type BackoffPolicy } from '../core/backoff';
 import {
+  APPROVAL_WAIT_MS,
   BrokerCallError,
   connectBroker,
   DEFAULT_CALL_TIMEOUT_MS,
@@ -58,7 +59,7 @@ export interface ConnectOptions {
 }
 
 /** How long a credentials request may wait for the user to allow the tool (the host asks for 2 minutes). */
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_APPROVAL_TIMEOUT_MS = APPROVAL_WAIT_MS;
 
 export type KeybridgeEvent =
   | { type: 'status'; status: Status }

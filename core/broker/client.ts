@@ -16,6 +16,12 @@ import { decodeServerLine, encodeRequest, hostLineReader } from './ndjson';
  */
 export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
 
+/**
+ * How long a credentials request may wait for its answer: the host may be asking the user to approve the
+ * tool (2 minutes there). Every client waits this long: the CLI, its token fast path and keybridge/client.
+ */
+export const APPROVAL_WAIT_MS = 5 * 60_000;
+
 export interface ClientInfo {
   name: string;
   version?: string;

@@ -65,7 +65,6 @@ describe('sshPeer', () => {
     'tells a caller whose process is OpenSSH (`ssh -R` forwarding here) from a local one',
     async (ctx) => {
       const { execFileSync, spawn } = await import('node:child_process');
-      const { symlink } = await import('node:fs/promises');
       try {
         execFileSync('ss', ['-V'], { stdio: 'ignore' });
       } catch {
@@ -75,16 +74,16 @@ describe('sshPeer', () => {
       const path = join(tmp.dir, 'b.sock');
       const srv = net.createServer();
       await new Promise<void>((r) => srv.listen(path, r));
-      // A process named `ssh` (Node started through a link of that name: the kernel names it after the link).
-      const ssh = join(tmp.dir, 'ssh');
-      await symlink(process.execPath, ssh);
+      // A process named `ssh`: Node sets its main thread's name (/proc/PID/comm, what ss reports) from
+      // process.title. Node 24 names it "MainThread" at start, so a link named `ssh` is not enough.
       const accepted = new Promise<net.Socket>((r) => srv.once('connection', r));
       const child = spawn(
-        ssh,
-        ['-e', `require('net').connect(${JSON.stringify(path)}); setTimeout(() => {}, 30000)`],
-        {
-          stdio: 'ignore',
-        },
+        process.execPath,
+        [
+          '-e',
+          `process.title = 'ssh'; require('net').connect(${JSON.stringify(path)}); setTimeout(() => {}, 30000)`,
+        ],
+        { stdio: 'ignore' },
       );
       try {
         const remote = await accepted;
