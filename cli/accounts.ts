@@ -1,42 +1,10 @@
 /**
  * `keybridge accounts`, `switch`, `usage` and `logout [--account X | --all]` (docs/accounts.md): several
- * signed-in accounts from the command line. The host does the work; this prints it. Types are written out
- * here: the contract module would pull zod into the CLI.
+ * signed-in accounts from the command line. The host does the work; this prints it.
  */
+import type { AccountList, Usage } from '../core/api/protocol';
 import type { Parsed } from './args';
-import { formatDuration, planLabel } from './format';
-
-export interface AccountView {
-  accountId: string;
-  email: string | null;
-  planType: string | null;
-  active: boolean;
-  state: string;
-  lastError?: { code: string; message: string };
-}
-
-interface AccountListView {
-  accounts: AccountView[];
-  activeAccountId: string | null;
-  autoSwitch: boolean;
-  pinned: boolean;
-}
-
-interface WindowView {
-  name: '5h' | 'weekly';
-  usedPercent: number;
-  resetsAt?: string;
-}
-
-interface UsageView {
-  accountId?: string;
-  email?: string | null;
-  planType?: string | null;
-  limitReached?: boolean;
-  windows?: WindowView[];
-  fetchedAt: string | null;
-  error?: { code: string; message: string };
-}
+import { formatDuration, planLabel, terminalLines } from './format';
 
 interface Caller {
   call(method: string, params?: Record<string, unknown>): Promise<unknown>;
@@ -55,7 +23,7 @@ const label = (a: { email: string | null; accountId: string }) => a.email ?? a.a
 
 /** `keybridge accounts [--json]`: exit 0 with at least one account, 4 with none. */
 export async function accountsCommand(client: Caller, args: Parsed, io: Out): Promise<number> {
-  const list = (await client.call('accounts.list')) as AccountListView;
+  const list = (await client.call('accounts.list')) as AccountList;
   if (args.flags.json) {
     const accounts = list.accounts.map((a) => ({
       email: a.email,
@@ -70,7 +38,7 @@ export async function accountsCommand(client: Caller, args: Parsed, io: Out): Pr
     for (const a of list.accounts) {
       const facts = [planLabel(a.planType), a.accountId];
       if (a.state === 'expired') facts.push('sign in again');
-      io.out(`${a.active ? '*' : ' '} ${label(a).padEnd(width)}  ${facts.join(' · ')}\n`);
+      io.out(terminalLines([`${a.active ? '*' : ' '} ${label(a).padEnd(width)}  ${facts.join(' · ')}`]));
     }
     if (list.autoSwitch)
       io.err(`Automatic switching is on${list.pinned ? ' (paused: the active account is pinned)' : ''}.\n`);
@@ -84,7 +52,7 @@ export async function accountsCommand(client: Caller, args: Parsed, io: Out): Pr
 
 /** `keybridge switch <email|accountId>`: an unknown account is an error whose message lists the known ones. */
 export async function switchCommand(client: Caller, args: Parsed, io: Out): Promise<number> {
-  const list = (await client.call('accounts.switch', { account: args.positionals[0]! })) as AccountListView;
+  const list = (await client.call('accounts.switch', { account: args.positionals[0]! })) as AccountList;
   const active = list.accounts.find((a) => a.active);
   io.err(
     active ? `Active account: ${label(active)} (${planLabel(active.planType)})\n` : 'No active account.\n',
@@ -102,13 +70,15 @@ export async function logoutCommand(client: Caller, args: Parsed, io: Out): Prom
   };
   const which = signedOut && signedOut.length > 0 ? ` ${signedOut.join(', ')}` : '';
   io.err(
-    revoked
-      ? `Signed out${which}. The tokens were revoked at the server.\n`
-      : `Signed out${which} on this computer. The server could not be reached to revoke the tokens; they stop working when they expire.\n`,
+    terminalLines([
+      revoked
+        ? `Signed out${which}. The tokens were revoked at the server.`
+        : `Signed out${which} on this computer. The server could not be reached to revoke the tokens; they stop working when they expire.`,
+    ]),
   );
   const status = (await client.call('status.get')) as { state: string; account?: { email: string | null } };
   if (status.account && (status.state === 'signedIn' || status.state === 'refreshing')) {
-    io.err(`Active account: ${status.account.email ?? 'an account without an email'}\n`);
+    io.err(terminalLines([`Active account: ${status.account.email ?? 'an account without an email'}`]));
   }
   return EXIT_OK;
 }
@@ -120,7 +90,7 @@ export async function usageCommand(client: Caller, args: Parsed, io: Out): Promi
   let targets: string[];
   if (named !== undefined) targets = [named];
   else {
-    const list = (await client.call('accounts.list')) as AccountListView;
+    const list = (await client.call('accounts.list')) as AccountList;
     targets = list.accounts
       .filter((a) => a.state === 'signedIn' || a.state === 'refreshing')
       .sort((a, b) => Number(b.active) - Number(a.active))
@@ -131,9 +101,9 @@ export async function usageCommand(client: Caller, args: Parsed, io: Out): Promi
     io.err('No account is signed in. Run `keybridge login` to add one.\n');
     return EXIT_NONE;
   }
-  const usages: UsageView[] = [];
+  const usages: Usage[] = [];
   for (const account of targets) {
-    usages.push((await client.call('usage.get', refresh ? { account, refresh } : { account })) as UsageView);
+    usages.push((await client.call('usage.get', refresh ? { account, refresh } : { account })) as Usage);
   }
   if (args.flags.json) {
     const usage = usages.map((u) => ({
@@ -149,14 +119,18 @@ export async function usageCommand(client: Caller, args: Parsed, io: Out): Promi
     }));
     io.out(JSON.stringify({ usage }, null, 2) + '\n');
   } else {
-    for (const u of usages) io.out(formatUsageLine(u) + '\n');
-    for (const u of usages) if (u.error) io.err(`${u.email ?? u.accountId}: ${u.error.message}\n`);
+    io.out(terminalLines(usages.map(formatUsageLine)));
+    io.err(
+      terminalLines(
+        usages.flatMap((u) => (u.error ? [`${u.email ?? u.accountId}: ${u.error.message}`] : [])),
+      ),
+    );
   }
   return usages.every((u) => u.fetchedAt === null && u.error) ? EXIT_ERROR : EXIT_OK;
 }
 
 /** "ada@example.com (Plus) · 5h 42 % (resets in 2 h 10 min) · weekly 17 % · LIMIT REACHED" */
-export function formatUsageLine(u: UsageView, now = Date.now()): string {
+export function formatUsageLine(u: Usage, now = Date.now()): string {
   const parts = [`${u.email ?? u.accountId ?? 'account'} (${planLabel(u.planType)})`];
   for (const w of u.windows ?? []) {
     const resets = w.resetsAt ? ` (resets in ${formatDuration(Date.parse(w.resetsAt) - now)})` : '';

@@ -142,7 +142,7 @@ describe('status for people', () => {
 
   it('maps states to the documented exit codes', () => {
     expect(
-      ['signedIn', 'refreshing', 'signedOut', 'signingIn', 'expired', 'error'].map((state) =>
+      (['signedIn', 'refreshing', 'signedOut', 'signingIn', 'expired', 'error'] as const).map((state) =>
         statusExitCode({ state }),
       ),
     ).toEqual([0, 0, 4, 4, 4, 1]);

@@ -1,20 +1,11 @@
 /**
  * `keybridge codex enable|disable|status` (README "CLI"): sharing the session with Codex CLI through
  * `$CODEX_HOME/auth.json`. The host does the work; this prints it. A login Codex made itself is replaced only
- * with `--replace-existing` (it is kept as a backup and restored by `disable`). Types are written out here:
- * the contract module would pull zod into the CLI.
+ * with `--replace-existing` (it is kept as a backup and restored by `disable`).
  */
+import type { CodexStatus } from '../core/api/protocol';
 import { UsageError, type Parsed } from './args';
-import { formatDuration } from './format';
-
-export interface CodexStatusView {
-  enabled: boolean;
-  path: string;
-  file: 'ours' | 'missing' | 'foreign';
-  lastWrittenAt?: string;
-  backupPath?: string;
-  problem?: { code: string; message: string };
-}
+import { formatDuration, terminalLines } from './format';
 
 interface Caller {
   call(method: string, params?: Record<string, unknown>): Promise<unknown>;
@@ -35,13 +26,13 @@ export async function codexCommand(client: Caller, args: Parsed, io: Out): Promi
   if (args.flags['replace-existing'] && action !== 'enable') {
     throw new UsageError('--replace-existing goes with codex enable.');
   }
-  let status: CodexStatusView;
+  let status: CodexStatus;
   if (action === 'enable') {
     try {
       status = (await client.call(
         'codex.enable',
         args.flags['replace-existing'] ? { replaceExisting: true } : undefined,
-      )) as CodexStatusView;
+      )) as CodexStatus;
     } catch (e) {
       const code = (e as { data?: { code?: unknown } }).data?.code;
       if (code !== 'codex_login_exists') throw e;
@@ -51,17 +42,17 @@ export async function codexCommand(client: Caller, args: Parsed, io: Out): Promi
       return 1;
     }
   } else if (action === 'disable') {
-    status = (await client.call('codex.disable')) as CodexStatusView;
+    status = (await client.call('codex.disable')) as CodexStatus;
   } else {
-    status = (await client.call('codex.status')) as CodexStatusView;
+    status = (await client.call('codex.status')) as CodexStatus;
   }
   if (args.flags.json) io.out(JSON.stringify(status, null, 2) + '\n');
-  else io.out(formatCodexStatus(status).join('\n') + '\n');
+  else io.out(terminalLines(formatCodexStatus(status)));
   if (action === 'enable' && status.problem) return 1;
   return 0;
 }
 
-export function formatCodexStatus(s: CodexStatusView, now = Date.now()): string[] {
+export function formatCodexStatus(s: CodexStatus, now = Date.now()): string[] {
   const lines = [`Sharing with Codex CLI: ${s.enabled ? 'on' : 'off'}`];
   if (s.file === 'ours') {
     const ago = s.lastWrittenAt

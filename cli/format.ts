@@ -1,20 +1,18 @@
 /**
- * Human-readable status for `keybridge status`: one line per fact. Types are written out here instead of
- * imported from the contract, which would pull zod into the CLI.
+ * Human-readable output of the CLI: `keybridge status` one line per fact, and the one way any human line
+ * reaches the terminal (`terminalLines`). Types come from core/api/protocol.ts, which is zod-free.
  */
 import { planLabel as sharedPlanLabel } from '../core/account/plan-label';
+import type { Status } from '../core/api/protocol';
+import { safeText } from '../core/text/safe-text';
 
-export interface StatusView {
-  state: 'signedOut' | 'signingIn' | 'signedIn' | 'refreshing' | 'expired' | 'error' | string;
-  account?: { email: string | null; planType: string | null; accountId: string | null };
-  expiresAt?: string;
-  lastRefreshAt?: string;
-  selectedModel?: string;
-  storage?: { kind: string; protected: boolean; description: string };
-  signIn?: { url: string; expiresAt: string };
-  lastError?: { code: string; message: string };
-  /** Signed-in accounts besides the active one. */
-  otherAccounts?: number;
+/**
+ * Lines for people, each made inert for a terminal: what the host relays (an email from the id_token, a
+ * model's name from the ChatGPT backend, a server's error message) cannot move the cursor, recolour the
+ * terminal or forge a line. JSON output is left to JSON.stringify, which escapes what JSON must.
+ */
+export function terminalLines(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : lines.map((line) => safeText(line)).join('\n') + '\n';
 }
 
 /** The plan as shown to people; unknown plans are kept as the server names them. */
@@ -34,7 +32,7 @@ export function formatDuration(ms: number): string {
 }
 
 /** Exit code of `keybridge status` (README "CLI"): 0 signed in, 4 not signed in, 1 error. */
-export function statusExitCode(status: StatusView): number {
+export function statusExitCode(status: Pick<Status, 'state'>): number {
   switch (status.state) {
     case 'signedIn':
     case 'refreshing':
@@ -48,12 +46,13 @@ export function statusExitCode(status: StatusView): number {
   }
 }
 
-export function accountLabel(status: StatusView): string {
+/** "ada@example.com (Plus)", inert for a terminal (the email is the id_token's). */
+export function accountLabel(status: Status): string {
   const email = status.account?.email ?? 'an account without an email';
-  return `${email} (${planLabel(status.account?.planType)})`;
+  return safeText(`${email} (${planLabel(status.account?.planType)})`);
 }
 
-export function formatStatus(status: StatusView, now = Date.now()): string[] {
+export function formatStatus(status: Status, now = Date.now()): string[] {
   const lines: string[] = [];
   const who = status.account?.email ?? 'an account without an email';
   const plan = planLabel(status.account?.planType);
@@ -83,7 +82,8 @@ export function formatStatus(status: StatusView, now = Date.now()): string[] {
       lines.push('Keybridge needs attention.');
       break;
     default:
-      lines.push(`State: ${status.state}`);
+      // A newer host's state this CLI does not know yet.
+      lines.push(`State: ${(status as { state: string }).state}`);
   }
   if (status.otherAccounts !== undefined && status.otherAccounts > 0) {
     const n = status.otherAccounts;

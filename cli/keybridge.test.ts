@@ -103,6 +103,24 @@ describe('keybridge status', () => {
     expect(r.stdout).not.toContain(TEST_ACCESS_TOKEN);
   });
 
+  it('shows what the host relays inert: escapes cannot clear the terminal or forge a line', async () => {
+    // An email (from the id_token) and a model name (from the ChatGPT backend) are outside text.
+    service.status = {
+      ...ADA_STATUS,
+      account: { ...ADA_STATUS.account!, email: 'ada@example.com\x1b[2J\nStorage: forged\u202e' },
+      selectedModel: 'gpt\x07-5',
+    };
+    const r = await cli(['status']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\x07\x1b\u202e]/);
+    expect(r.stdout.split('\n')[0]).toBe(
+      'Signed in as ada@example.com\\x1b[2J\\x0aStorage: forged\\u{202e} · Plus · ' +
+        r.stdout.split('\n')[0]!.split(' · ').pop(),
+    );
+    expect(r.stdout).toContain('Default model: gpt\\x07-5');
+    expect(r.stdout.match(/^Storage: /gm)).toEqual(['Storage: ']);
+  });
+
   it('exits 4 when not signed in (signed out, expired, signing in) and 1 in the error state', async () => {
     service.status = SIGNED_OUT;
     const out = await cli(['status']);

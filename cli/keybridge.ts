@@ -14,6 +14,7 @@ import {
   openBroker,
   type PipelinedBrokerClient as BrokerClient,
 } from '../core/broker/client';
+import type { ModelList, Status } from '../core/api/protocol';
 import { resolveBrokerEndpoint, type Env } from '../core/paths';
 import { safeText } from '../core/text/safe-text';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Command, type Parsed } from './args';
@@ -24,8 +25,8 @@ import { codexSync } from './codex-sync';
 import { loginWithDevice } from './login-device';
 import { remoteSsh } from './remote-ssh';
 import { deadlineFor, plainDeadlineMs, WAITING_CALL_MS } from './deadlines';
-import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
-import { accountLabel, formatStatus, statusExitCode, type StatusView } from './format';
+import { formatModelLines, formatModelNotes } from './models-format';
+import { accountLabel, formatStatus, statusExitCode, terminalLines } from './format';
 import { APPROVAL_PENDING, rpcExitCode, writeStdout } from './token-fast';
 
 declare const __KEYBRIDGE_VERSION__: string | undefined;
@@ -90,9 +91,9 @@ function accountParam(args: Parsed): { account?: string } {
 
 const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: Io) => Promise<number>> = {
   async status(client, args, io) {
-    const status = (await client.call('status.get')) as StatusView;
+    const status = (await client.call('status.get')) as Status;
     if (args.flags.json) io.out(JSON.stringify(status, null, 2) + '\n');
-    else io.out(formatStatus(status).join('\n') + '\n');
+    else io.out(terminalLines(formatStatus(status)));
     return statusExitCode(status);
   },
 
@@ -129,7 +130,7 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
     };
     process.on('SIGINT', onSigint);
     try {
-      const status = (await client.call('auth.wait')) as StatusView;
+      const status = (await client.call('auth.wait')) as Status;
       io.err(`Signed in as ${accountLabel(status)}\n`);
       return EXIT.ok;
     } catch (e) {
@@ -150,9 +151,9 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
   usage: usageCommand,
 
   async 'open-url'(client, args, io) {
-    let status: StatusView;
+    let status: Status;
     try {
-      status = (await client.call('auth.openUrl', { url: args.positionals[0]! })) as StatusView;
+      status = (await client.call('auth.openUrl', { url: args.positionals[0]! })) as Status;
     } catch (e) {
       io.err(errorMessage(e) + '\n');
       return EXIT.error;
@@ -172,12 +173,11 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
     const list = (await client.call(
       'models.list',
       Object.keys(params).length === 0 ? undefined : params,
-    )) as ModelListView;
+    )) as ModelList;
     if (args.flags.json) io.out(JSON.stringify(list, null, 2) + '\n');
     else {
-      const lines = formatModelLines(list);
-      if (lines.length > 0) io.out(lines.join('\n') + '\n');
-      io.err(formatModelNotes(list).join('\n') + '\n');
+      io.out(terminalLines(formatModelLines(list)));
+      io.err(terminalLines(formatModelNotes(list)));
     }
     // Nothing to show and the server could not be asked: that is a failure worth an exit code.
     return list.models.length === 0 && list.error ? EXIT.error : EXIT.ok;

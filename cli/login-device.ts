@@ -4,7 +4,8 @@
  * while the host polls, and exits 0 once signed in. Ctrl+C cancels the attempt at the host.
  */
 import type { PipelinedBrokerClient as BrokerClient } from '../core/broker/client';
-import { accountLabel, type StatusView } from './format';
+import type { Status } from '../core/api/protocol';
+import { accountLabel, terminalLines } from './format';
 
 interface Out {
   out(text: string): void;
@@ -50,9 +51,9 @@ export async function loginWithDevice(
   };
   process.on('SIGINT', onSigint);
   io.err('To sign in, open this page on any device:\n');
-  io.out(`${started.verificationUrl}\n`);
+  io.out(terminalLines([started.verificationUrl]));
   io.err('and enter this code:\n');
-  io.out(`${started.userCode}\n`);
+  io.out(terminalLines([started.userCode]));
   io.err('Device codes are a common phishing target: never give this code to anyone.\n');
 
   const expiresAt = Date.parse(started.expiresAt);
@@ -70,7 +71,7 @@ export async function loginWithDevice(
   }
 
   try {
-    const status = (await client.call('auth.wait')) as StatusView;
+    const status = (await client.call('auth.wait')) as Status;
     clearLine();
     io.err(`Signed in as ${accountLabel(status)}\n`);
     return 0;

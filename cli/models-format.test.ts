@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs, UsageError } from './args';
-import { formatModelLines, formatModelNotes, type ModelListView } from './models-format';
+import type { ModelList } from '../core/api/protocol';
+import { formatModelLines, formatModelNotes } from './models-format';
 
 const NOW = Date.parse('2030-01-01T15:00:00Z');
-const list = (extra: Partial<ModelListView> = {}): ModelListView => ({
+const list = (extra: Partial<ModelList> = {}): ModelList => ({
   models: [
     { slug: 'gpt-5.1-codex', displayName: 'GPT-5.1 Codex', priority: 1 },
     { slug: 'gpt-5.1', displayName: 'GPT-5.1', priority: 2 },

@@ -1,22 +1,12 @@
 /**
  * `keybridge models`: the account's models as lines for people (the `models.list` result is printed as it
- * is with --json). Types are written out here, not imported from the contract, which would pull zod into
- * the CLI.
+ * is with --json).
  */
+import type { ModelList } from '../core/api/protocol';
 import { formatDuration, planLabel } from './format';
 
-export interface ModelListView {
-  models: Array<{ slug: string; displayName: string; priority: number }>;
-  selected: string | null;
-  fetchedAt: string | null;
-  source: 'server' | 'cache' | string;
-  stale: boolean;
-  planType?: string | null;
-  error?: { code: string; message: string };
-}
-
 /** stdout: one line per model in priority order, `*` before the selected one, slug then display name. */
-export function formatModelLines(list: ModelListView): string[] {
+export function formatModelLines(list: ModelList): string[] {
   const width = Math.max(0, ...list.models.map((m) => m.slug.length));
   return list.models.map((m) => {
     const mark = m.slug === list.selected ? '*' : ' ';
@@ -26,7 +16,7 @@ export function formatModelLines(list: ModelListView): string[] {
 }
 
 /** stderr: the plan, how fresh the list is, and what is wrong when something is. */
-export function formatModelNotes(list: ModelListView, now = Date.now()): string[] {
+export function formatModelNotes(list: ModelList, now = Date.now()): string[] {
   const notes: string[] = [];
   const count = `${list.models.length} model${list.models.length === 1 ? '' : 's'}`;
   const age = ageOf(list.fetchedAt, now);
