@@ -110,10 +110,10 @@ describe('automatic switching', () => {
     w.set('a', 100);
     w.set('b', 70);
     w.set('c', 20);
-    accounts.setPinned(true);
+    await accounts.setPinned(true);
     await accounts.check(false);
     expect(w.switches).toEqual([]);
-    accounts.setPinned(false);
+    await accounts.setPinned(false);
     await accounts.check(false);
     expect(w.switches).toEqual(['c']);
     expect(notices.find((n) => n.kind === 'switched')).toMatchObject({
@@ -146,5 +146,26 @@ describe('automatic switching', () => {
     const again = await accountsFor(w, false);
     expect(again.accounts.list().autoSwitch).toBe(true);
     again.accounts.close();
+  });
+
+  it('keeps a pin across a restart, so auto-switch still leaves the pinned account alone', async () => {
+    const w = world(['a', 'b']);
+    const { accounts } = await accountsFor(w, true);
+    expect(accounts.list().pinned).toBe(false);
+    await accounts.setPinned(true);
+    accounts.close();
+    const again = await accountsFor(w, true);
+    expect(again.accounts.list().pinned).toBe(true);
+    w.set('a', 100, true);
+    w.set('b', 10);
+    await again.accounts.check(false);
+    expect(w.switches).toEqual([]);
+    await again.accounts.setPinned(false);
+    await again.accounts.check(false);
+    expect(w.switches).toEqual(['b']);
+    again.accounts.close();
+    const third = await accountsFor(w, true);
+    expect(third.accounts.list().pinned).toBe(false);
+    third.accounts.close();
   });
 });

@@ -42,6 +42,8 @@ export interface AccountsOptions {
 }
 
 export const AUTO_SWITCH_KEY = 'autoSwitch';
+/** The user's pin outlives a restart: auto-switch must not move an account the user chose to keep. */
+export const PINNED_KEY = 'pinnedActive';
 const THRESHOLDS = [80, 95] as const;
 
 export class Accounts {
@@ -74,6 +76,7 @@ export class Accounts {
   /** Reads the saved choice (settings must be loaded) and starts the watch. */
   start(): void {
     this.autoSwitch = this.settings.get(AUTO_SWITCH_KEY, z.boolean()) ?? this.opts.autoSwitch ?? false;
+    this.pinned = this.settings.get(PINNED_KEY, z.boolean()) ?? false;
     this.offSession = this.session.onAccounts(() => this.listChanged());
     const interval = this.opts.watchIntervalMs ?? 5 * 60_000;
     this.timer = setInterval(() => {
@@ -104,7 +107,7 @@ export class Accounts {
 
   async switchTo(ref: string, pin?: boolean): Promise<AccountList> {
     await this.session.switchTo(ref);
-    if (pin !== undefined) this.pinned = pin;
+    if (pin !== undefined) await this.savePinned(pin);
     this.listChanged();
     return this.list();
   }
@@ -118,10 +121,15 @@ export class Accounts {
     return this.list();
   }
 
-  setPinned(pinned: boolean): AccountList {
-    this.pinned = pinned;
+  async setPinned(pinned: boolean): Promise<AccountList> {
+    await this.savePinned(pinned);
     this.listChanged();
     return this.list();
+  }
+
+  private async savePinned(pinned: boolean): Promise<void> {
+    this.pinned = pinned;
+    await this.settings.set(PINNED_KEY, pinned);
   }
 
   onList(listener: (list: AccountList) => void): () => void {
