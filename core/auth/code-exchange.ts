@@ -24,6 +24,15 @@ export interface CodeExchange {
 
 export async function exchangeCode(x: CodeExchange): Promise<TokenSet> {
   const { as, client, transport } = x;
+  // The request, or reading its answer, failed on the way: the same advice either way.
+  const unreachable = (e: unknown) =>
+    networkError(
+      'token_exchange_failed',
+      e,
+      hostOf(as.token_endpoint),
+      transport.timeoutMs,
+      'Check your connection and start the sign-in again.',
+    );
   let response: Response;
   try {
     response = await oauth.authorizationCodeGrantRequest(
@@ -36,15 +45,7 @@ export async function exchangeCode(x: CodeExchange): Promise<TokenSet> {
       requestOptions(as.token_endpoint, transport),
     );
   } catch (e) {
-    if (isNetworkFailure(e)) {
-      throw networkError(
-        'token_exchange_failed',
-        e,
-        hostOf(as.token_endpoint),
-        transport.timeoutMs,
-        'Check your connection and start the sign-in again.',
-      );
-    }
+    if (isNetworkFailure(e)) throw unreachable(e);
     throw unexpectedExchangeError(e);
   }
 
@@ -62,15 +63,7 @@ export async function exchangeCode(x: CodeExchange): Promise<TokenSet> {
         { cause: e },
       );
     }
-    if (isNetworkFailure(e)) {
-      throw networkError(
-        'token_exchange_failed',
-        e,
-        hostOf(as.token_endpoint),
-        transport.timeoutMs,
-        'Check your connection and start the sign-in again.',
-      );
-    }
+    if (isNetworkFailure(e)) throw unreachable(e);
     if (e instanceof oauth.OperationProcessingError && e.code === oauth.RESPONSE_IS_NOT_CONFORM) {
       throw new KeybridgeError(
         'token_exchange_failed',

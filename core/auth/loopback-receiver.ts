@@ -12,6 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KeybridgeError } from '../errors';
+import { listening } from '../listening';
 import { PAGE_HEADERS, failurePage, notFoundPage, successPage } from './callback-page';
 import { portInUseMessage } from './messages';
 
@@ -41,20 +42,9 @@ const V4 = '127.0.0.1';
 const V6 = '::1';
 const shown = (host: string, port: number) => (host === V6 ? `[::1]:${port}` : `${host}:${port}`);
 
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => {
-      server.off('listening', onListening);
-      reject(e);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen({ port, host, exclusive: true, ipv6Only: host === V6 });
-  });
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await listening(server, () => server.listen({ port, host, exclusive: true, ipv6Only: host === V6 }));
+  return (server.address() as AddressInfo).port;
 }
 
 let ipv6Probe: Promise<boolean> | undefined;

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { homedir } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { KeybridgeError } from '../errors';
+import { listening } from '../listening';
 
 /**
  * The socket's folder: created 0700; an existing one we own is tightened to 0700 — unless it is a shared or
@@ -76,17 +77,7 @@ function answers(path: string): Promise<boolean> {
  * others; the chmod after listen covers threads where the umask cannot be changed.
  */
 export function listen(server: net.Server, path: string, restrictUmask: boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: Error) => {
-      server.off('listening', onListening);
-      reject(e);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      resolve();
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
+  return listening(server, () => {
     let previous: number | undefined;
     if (restrictUmask) {
       try {

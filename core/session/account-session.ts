@@ -14,6 +14,7 @@ import { accountFromTokens } from '../account/claims';
 import type { OAuthClient, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
 import type { StoredSession } from '../vault/types';
+import type { CredentialsReason, SessionCredentials } from './credentials';
 import { Refresher } from './refresher';
 
 export type AccountState =
@@ -22,8 +23,6 @@ export type AccountState =
   | { kind: 'expired'; account: AccountInfo; error: ErrorInfo }
   /** Signed out by the user: no tokens, nothing scheduled; the owner forgets the account. */
   | { kind: 'signedOut'; account: AccountInfo };
-
-export type CredentialsReason = 'restored' | 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'switched';
 
 /** Where an account's tokens are written: the owner writes the whole vault (all accounts) in one go. */
 export interface AccountStore {
@@ -149,14 +148,7 @@ export class AccountSession {
   }
 
   /** The current access token (and id_token) without refreshing, or null when there is none. */
-  currentCredentials(): {
-    accessToken: string;
-    idToken?: string;
-    expiresAt: number;
-    obtainedAt: number;
-    accountId: string | null;
-    planType: string | null;
-  } | null {
+  currentCredentials(): SessionCredentials | null {
     const tokens = this.tokens;
     if (!tokens) return null;
     return {

@@ -1,6 +1,8 @@
 /** What the session tells the rest of the host about accounts and their tokens (no refresh token, ever). */
 import type { ErrorInfo, Status } from '../api/contract';
-import type { CredentialsReason } from './account-session';
+
+/** Why an account's tokens changed, as every listener hears it (`switched`: the active account changed). */
+export type CredentialsReason = 'restored' | 'signedIn' | 'refreshed' | 'signedOut' | 'expired' | 'switched';
 
 /**
  * An account's access token as the host hands it on (to tools through the broker, to Codex CLI's auth.json).

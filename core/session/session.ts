@@ -15,15 +15,20 @@ import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
 import { accountKeyOf } from '../vault/contents';
 import type { StoredSession, VaultContents } from '../vault/types';
-import { AccountSession, type CredentialsReason } from './account-session';
+import { AccountSession } from './account-session';
 import { resolveAccount, type AccountRef } from './resolve';
-import type { AccountEntry, CredentialsListener, SessionCredentials } from './credentials';
+import type { AccountEntry, CredentialsListener, CredentialsReason, SessionCredentials } from './credentials';
 import { mostRecentlyUsed, vaultContentsOf, type PendingTokens } from './roster';
 import { entryOf, methodOf, signInInfo, statusOf } from './status';
 import type { SessionManager } from './types';
 
-export type { CredentialsReason } from './account-session';
-export type { AccountEntry, CredentialsListener, CredentialsScope, SessionCredentials } from './credentials';
+export type {
+  AccountEntry,
+  CredentialsListener,
+  CredentialsReason,
+  CredentialsScope,
+  SessionCredentials,
+} from './credentials';
 
 /** The vault as the session needs it (core/vault's Vault fits). */
 export interface SessionVault {
