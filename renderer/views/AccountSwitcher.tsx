@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { AccountList, AccountSummary } from '../../core/api/contract';
 import { useFocusWhen } from '../components/hooks';
 import { CheckIcon, Chevron, SignOutIcon } from '../components/icons';
@@ -121,27 +121,13 @@ function AccountsPanel({ list, onSwitched }: { list: AccountList; onSwitched: ()
         {signingIn ? 'Waiting for the browser…' : 'Add account…'}
       </button>
       <div className="switches">
-        <label className="switch-row">
-          <input
-            type="checkbox"
-            role="switch"
-            checked={list.autoSwitch}
-            disabled={disabled}
-            onChange={(e) => void setAutoSwitch(e.target.checked)}
-          />
-          <span>Switch accounts automatically when a limit is reached</span>
-        </label>
+        <SwitchRow checked={list.autoSwitch} disabled={disabled} onChange={setAutoSwitch}>
+          Switch accounts automatically when a limit is reached
+        </SwitchRow>
         {active && (
-          <label className="switch-row">
-            <input
-              type="checkbox"
-              role="switch"
-              checked={list.pinned}
-              disabled={disabled}
-              onChange={(e) => void setPinned(e.target.checked)}
-            />
-            <span>Pin {active.email ?? 'this account'}: never switch away from it automatically</span>
-          </label>
+          <SwitchRow checked={list.pinned} disabled={disabled} onChange={setPinned}>
+            Pin {active.email ?? 'this account'}: never switch away from it automatically
+          </SwitchRow>
         )}
       </div>
     </div>
@@ -279,5 +265,31 @@ function ConfirmSignOut({ account }: { account: AccountSummary }) {
         </button>
       </div>
     </div>
+  );
+}
+
+/** An on/off setting: a checkbox with the switch role, its label beside it. */
+function SwitchRow({
+  checked,
+  disabled,
+  onChange,
+  children,
+}: {
+  checked: boolean;
+  disabled: boolean;
+  onChange: (on: boolean) => unknown;
+  children: ReactNode;
+}) {
+  return (
+    <label className="switch-row">
+      <input
+        type="checkbox"
+        role="switch"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => void onChange(e.target.checked)}
+      />
+      <span>{children}</span>
+    </label>
   );
 }
