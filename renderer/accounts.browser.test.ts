@@ -5,46 +5,34 @@
  * account with only a weekly window, every account limited) are set directly here; e2e/accounts.spec.ts
  * walks the same UI against the real host. Each state is checked with axe in light and dark.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWebUi, type WebUi } from '../headless/web/index';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../test/support/chromium';
 import { ADA, GRACE, statuses, TestService } from '../test/support/fake-service';
+import {
+  builtRendererInChromium,
+  SCREENSHOTS as shots,
+  type BuiltRenderer,
+} from '../test/support/renderer-build';
 
-const repo = resolve(import.meta.dirname, '..');
-const shots = join(repo, 'test-results');
-let outDir: string;
-let browser: Browser;
+let built: BuiltRenderer;
 let service: TestService;
 let ui: WebUi;
 let page: Page;
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'kb-renderer-accounts-'));
-  await build({
-    configFile: join(repo, 'vite.config.ts'),
-    logLevel: 'silent',
-    build: { outDir, emptyOutDir: true },
-  });
-  await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  built = await builtRendererInChromium('kb-renderer-accounts-');
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-});
+afterAll(() => built?.close());
 
 beforeEach(async () => {
   service = new TestService();
-  ui = await startWebUi({ service, staticDir: outDir });
+  ui = await startWebUi({ service, staticDir: built.outDir });
   service.authorizeUrl = `http://127.0.0.1:${ui.port}/favicon.svg`;
-  const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
+  const context = await built.browser.newContext({ viewport: { width: 900, height: 1000 } });
   page = await context.newPage();
   return async () => {
     await context.close();

@@ -2,21 +2,20 @@
  * The real thing: the renderer built by Vite from the current sources, served by startWebUi, opened in
  * Debian's Chromium from the printed link. Screenshots go to test-results/ui-*.png.
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { build } from 'vite';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, startWebUi, type WebUi } from './index';
 import { statuses, TestService } from '../../test/support/fake-service';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../test/support/chromium';
+import {
+  builtRendererInChromium,
+  SCREENSHOTS as shots,
+  type BuiltRenderer,
+} from '../../test/support/renderer-build';
 
-const repo = resolve(import.meta.dirname, '../..');
-const shots = join(repo, 'test-results');
-
+let built: BuiltRenderer;
 let outDir: string;
-let browser: Browser;
 let service: TestService;
 let ui: WebUi;
 let context: BrowserContext;
@@ -24,19 +23,13 @@ let page: Page;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  outDir = await mkdtemp(join(tmpdir(), 'kb-renderer-'));
-  await build({
-    configFile: join(repo, 'vite.config.ts'),
-    logLevel: 'silent',
-    build: { outDir, emptyOutDir: true },
-  });
-  await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  built = await builtRendererInChromium('kb-renderer-');
+  outDir = built.outDir;
   service = new TestService();
   ui = await startWebUi({ service, staticDir: outDir });
   // The consent page the sign-in opens: a page of this same server, so nothing leaves the machine.
   service.authorizeUrl = `http://127.0.0.1:${ui.port}/favicon.svg`;
-  context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  context = await built.browser.newContext({ viewport: { width: 900, height: 700 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
     origin: `http://127.0.0.1:${ui.port}`,
   });
@@ -48,9 +41,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await browser?.close();
   await ui?.close();
-  if (outDir) await rm(outDir, { recursive: true, force: true });
+  await built?.close();
 });
 
 describe('the UI in Chromium', () => {
