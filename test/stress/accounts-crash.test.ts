@@ -13,11 +13,11 @@ import { BrokerCallError, connectBroker } from '../../core/broker/client';
 import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { Vault } from '../../core/vault/vault';
 import { makeHostEnv, removeHome, startHost, type RunningHost } from '../support/host';
+import { killDuringRefreshes } from '../support/kill-during-refreshes';
 import { PEOPLE, startOidcServer, type OidcServer } from '../support/oidc-server';
 import { signIn } from '../support/signed-in-host';
 
 const KILLS = Number(process.env.KB_ACCOUNTS_KILLS ?? 8);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let oidc: OidcServer;
 beforeAll(async () => {
@@ -38,28 +38,7 @@ describe('kill -9 during one account’s refreshes', () => {
       const ada = (await readVault())!.accounts['acc-ada']!.session;
       let graceLast = (await readVault())!.accounts['acc-grace']!.session.accessToken;
       for (let round = 0; round < KILLS; round += 1) {
-        const client = await connectBroker(h.socket, { name: 'accounts-crash' });
-        const handedOut = [graceLast];
-        let driving = true;
-        const driver = (async () => {
-          while (driving) {
-            try {
-              const c = (await client.call('credentials.get', {
-                account: 'acc-grace',
-                minTtlSeconds: 86_400,
-              })) as { accessToken: string };
-              handedOut.push(c.accessToken);
-            } catch {
-              return; // the host is gone
-            }
-          }
-        })();
-        await sleep(30 + Math.random() * 400);
-        host!.child.kill('SIGKILL');
-        await host!.stop();
-        driving = false;
-        await driver;
-        client.close();
+        const handedOut = await killDuringRefreshes(h, host!, graceLast, { account: 'acc-grace' });
         tally.kills += 1;
         tally.refreshes += handedOut.length - 1;
 

@@ -17,6 +17,7 @@ import { createFileKeyCipher } from '../../core/vault/file-key-cipher';
 import { Vault } from '../../core/vault/vault';
 import { activeSession } from '../../core/vault/contents';
 import { makeHostEnv, removeHome, startHost, type HostEnv, type RunningHost } from '../support/host';
+import { killDuringRefreshes } from '../support/kill-during-refreshes';
 import { signInOverHttp } from '../support/http-sign-in';
 import { startOidcServer, type OidcServer } from '../support/oidc-server';
 
@@ -67,8 +68,6 @@ async function signIn(h: HostEnv): Promise<string> {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('kill -9 during repeated refreshes', () => {
   it(`finds the old or the new tokens after each of ${KILLS} kills, never a broken vault`, async () => {
     const h = await makeHostEnv(oidc.issuer, oidc.clientId);
@@ -80,28 +79,7 @@ describe('kill -9 during repeated refreshes', () => {
       // The newest access token any tool was handed: the vault holds it or the one after it.
       let lastHandedOut = await signIn(h);
       for (let round = 0; round < KILLS; round += 1) {
-        // Drive refreshes back to back: a minimum TTL longer than any token forces one per call.
-        const client = await connect(h);
-        const handedOut: string[] = [lastHandedOut];
-        let driving = true;
-        const driver = (async () => {
-          while (driving) {
-            try {
-              const c = (await client.call('credentials.get', { minTtlSeconds: 86_400 })) as {
-                accessToken: string;
-              };
-              handedOut.push(c.accessToken);
-            } catch {
-              return; // the host is gone
-            }
-          }
-        })();
-        await sleep(30 + Math.random() * 400);
-        host!.child.kill('SIGKILL');
-        await host!.stop();
-        driving = false;
-        await driver;
-        client.close();
+        const handedOut = await killDuringRefreshes(h, host!, lastHandedOut);
         tally.kills += 1;
         tally.refreshes += handedOut.length - 1;
 
