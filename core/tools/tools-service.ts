@@ -48,7 +48,7 @@ export interface ToolsServiceOptions {
   log?: (line: string) => void;
 }
 
-type ToolMethods =
+export type ToolMethods =
   | 'credentials.get'
   | 'credentials.invalidate'
   | 'tools.list'

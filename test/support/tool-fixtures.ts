@@ -4,6 +4,7 @@
  */
 import type { CodexStatus, Credentials, ToolInfo } from '../../core/api/contract';
 import type { CallContext, MethodHandlers } from '../../core/api/service';
+import type { ToolMethods } from '../../core/tools/tools-service';
 
 export function sampleTools(): ToolInfo[] {
   return [
@@ -38,14 +39,8 @@ export function sampleCodexStatus(enabled = false): CodexStatus {
   };
 }
 
-type ToolMethodName =
-  | 'credentials.invalidate'
-  | 'tools.list'
-  | 'tools.decide'
-  | 'tools.revoke'
-  | 'codex.status'
-  | 'codex.enable'
-  | 'codex.disable';
+/** The tools service's methods but `credentials.get`, which each test answers its own way. */
+type ToolMethodName = Exclude<ToolMethods, 'credentials.get'>;
 
 /** The tool methods with sample answers; `record` sees every call; `credentials` answers invalidate. */
 export function toolMethodStubs(
