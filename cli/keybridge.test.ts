@@ -112,7 +112,7 @@ describe('keybridge status', () => {
     };
     const r = await cli(['status']);
     expect(r.code).toBe(0);
-    expect(r.stdout).not.toMatch(/[\x07\x1b\u202e]/);
+    for (const raw of ['\x07', '\x1b', '\u202e']) expect(r.stdout).not.toContain(raw);
     expect(r.stdout.split('\n')[0]).toBe(
       'Signed in as ada@example.com\\x1b[2J\\x0aStorage: forged\\u{202e} · Plus · ' +
         r.stdout.split('\n')[0]!.split(' · ').pop(),
