@@ -26,6 +26,7 @@ import type { SettingsFile } from '../settings-file';
 import type { ChatgptClient } from './chatgpt-client';
 import { cacheAgeMs, type CachedModels, type ModelCache } from './model-cache';
 import { limitReached, namedWindows } from './usage-windows';
+import { tellEach } from '../listeners';
 
 /** The session as this service needs it (core/session's Session fits). */
 export interface AccountSession {
@@ -413,13 +414,7 @@ export class AccountService {
   }
 
   private emitSelection(): void {
-    for (const l of this.selectionListeners) {
-      try {
-        l();
-      } catch (e) {
-        this.log(`selection listener failed: ${asKeybridgeError(e).message}`);
-      }
-    }
+    tellEach(this.selectionListeners, (l) => l(), this.log, 'selection');
   }
 }
 

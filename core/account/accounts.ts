@@ -13,6 +13,7 @@ import { asKeybridgeError } from '../errors';
 import type { SettingsFile } from '../settings-file';
 import type { AccountEntry } from '../session/session';
 import { firstReset, tightestPercent } from './usage-windows';
+import { tellEach } from '../listeners';
 
 /** The session as the account list needs it (core/session's Session fits). */
 export interface AccountsSession {
@@ -273,13 +274,7 @@ export class Accounts {
   }
 
   private notice(n: UsageNotice): void {
-    for (const l of this.noticeListeners) {
-      try {
-        l(n);
-      } catch (e) {
-        this.log(`usage notice listener failed: ${asKeybridgeError(e).message}`);
-      }
-    }
+    tellEach(this.noticeListeners, (l) => l(n), this.log, 'usage notice');
   }
 
   /** accounts.changed, once per turn of the event loop however many changes came together. */
@@ -290,13 +285,7 @@ export class Accounts {
       this.listQueued = false;
       if (this.closed) return;
       const list = this.list();
-      for (const l of this.listListeners) {
-        try {
-          l(list);
-        } catch (e) {
-          this.log(`accounts listener failed: ${asKeybridgeError(e).message}`);
-        }
-      }
+      tellEach(this.listListeners, (l) => l(list), this.log, 'accounts');
     });
   }
 }

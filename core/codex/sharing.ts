@@ -26,6 +26,7 @@ import type {
 import { writeFileAtomic } from '../vault/atomic-write';
 import { ensurePrivateDir } from '../vault/private-dir';
 import { authFilePath, codexAuthJson, readAuthFile, removeFile, sha256Hex, writeAuthFile } from './auth-file';
+import { tellEach } from '../listeners';
 
 export const CODEX_STATE_FILE = 'codex.json';
 
@@ -276,13 +277,7 @@ export class CodexSharing {
 
   private async changed(): Promise<CodexStatus> {
     const status = await this.status();
-    for (const l of this.listeners) {
-      try {
-        l(status);
-      } catch (e) {
-        this.log(`codex: listener failed: ${(e as Error).message}`);
-      }
-    }
+    tellEach(this.listeners, (l) => l(status), this.log, 'codex');
     return status;
   }
 

@@ -13,6 +13,7 @@
 import type { Credentials, ErrorInfo, SignInInfo, SignInMethod, Status, StorageInfo } from '../api/contract';
 import type { OAuthClient, SignInAttempt, TokenSet } from '../auth/types';
 import { KeybridgeError, asKeybridgeError } from '../errors';
+import { tellEach } from '../listeners';
 import { accountKeyOf } from '../vault/contents';
 import type { StoredSession, VaultContents } from '../vault/types';
 import { AccountSession } from './account-session';
@@ -423,13 +424,7 @@ export class Session implements SessionManager {
     if (this.credentialListeners.size === 0) return;
     const credentials = account.currentCredentials();
     const scope = { accountId: account.id, active: active ?? account.id === this.activeId };
-    for (const l of this.credentialListeners) {
-      try {
-        l(credentials, reason, scope);
-      } catch (e) {
-        this.log(`credentials listener failed: ${asKeybridgeError(e).message}`);
-      }
-    }
+    tellEach(this.credentialListeners, (l) => l(credentials, reason, scope), this.log, 'credentials');
   }
 
   private running(): Extract<SessionState, { kind: 'running' }> {
@@ -445,22 +440,10 @@ export class Session implements SessionManager {
   /** The one place the host state is set and the status emitted. */
   private update(next: SessionState): void {
     this.state = next;
-    for (const l of this.accountListeners) {
-      try {
-        l();
-      } catch (e) {
-        this.log(`accounts listener failed: ${asKeybridgeError(e).message}`);
-      }
-    }
+    tellEach(this.accountListeners, (l) => l(), this.log, 'accounts');
     if (this.listeners.size === 0) return;
     const status = this.status();
-    for (const l of this.listeners) {
-      try {
-        l(status);
-      } catch (e) {
-        this.log(`status listener failed: ${asKeybridgeError(e).message}`);
-      }
-    }
+    tellEach(this.listeners, (l) => l(status), this.log, 'status');
   }
 
   private notSignedIn(): KeybridgeError {

@@ -21,6 +21,7 @@ import { THROUGH_SSH } from '../broker/peer';
 import { safeText } from '../text/safe-text';
 import { toolNameProblem } from '../text/tool-name';
 import type { ToolRegistry } from './registry';
+import { tellEach } from '../listeners';
 
 export type ToolPolicy = 'ask' | 'allow';
 export type ToolAccess = 'allowed' | 'denied' | 'undecided';
@@ -273,13 +274,7 @@ export class ApprovalGate {
   }
 
   private emit(change: ApprovalChange): void {
-    for (const l of this.listeners) {
-      try {
-        l(change);
-      } catch (e) {
-        this.log(`tools: listener failed: ${(e as Error).message}`);
-      }
-    }
+    tellEach(this.listeners, (l) => l(change), this.log, 'tools');
   }
 }
 
