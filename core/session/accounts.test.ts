@@ -204,6 +204,19 @@ describe('Session with several accounts', () => {
     await session.close();
   });
 
+  it('signing out every account hands no tool a token of an account that is going too', async () => {
+    const { session, heard } = await withPeople(['ada', 'grace', 'linus']);
+    await session.switchTo('acc-ada'); // the active account is the first to go
+    heard.length = 0;
+    await session.logout({ all: true });
+    // No `switched` to an account of the same sign-out: each account is only heard going.
+    expect(heard.filter((x) => x.reason === 'switched')).toEqual([]);
+    expect(heard.map((x) => x.reason)).toEqual(['signedOut', 'signedOut', 'signedOut']);
+    expect(heard.find((x) => x.scope.accountId === 'acc-ada')?.scope.active).toBe(true);
+    expect(session.status().state).toBe('signedOut');
+    await session.close();
+  });
+
   it('brings back every account and the active one after a restart', async () => {
     const { session, cipher } = await withPeople(['ada', 'grace']);
     await session.switchTo('acc-ada');

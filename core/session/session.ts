@@ -78,6 +78,8 @@ export class Session implements SessionManager {
   private readonly listeners = new Set<(s: Status) => void>();
   private readonly credentialListeners = new Set<CredentialsListener>();
   private readonly accountListeners = new Set<() => void>();
+  /** Accounts a sign-out in progress is taking away. */
+  private readonly leaving = new Set<AccountSession>();
 
   constructor(opts: SessionOptions) {
     this.auth = opts.auth;
@@ -333,7 +335,14 @@ export class Session implements SessionManager {
           ? [this.active]
           : [];
     if (this.state.kind === 'running') this.state = { ...this.state, lastError: null };
-    const results = await Promise.all(targets.map((a) => a.signOut()));
+    // None of these may take over from the active one: tools would be handed a token that goes next.
+    for (const a of targets) this.leaving.add(a);
+    let results: Array<{ revoked: boolean }>;
+    try {
+      results = await Promise.all(targets.map((a) => a.signOut()));
+    } finally {
+      for (const a of targets) this.leaving.delete(a);
+    }
     this.log(targets.length > 0 ? `signed out ${targets.length} account(s)` : 'signed out');
     this.update(this.state);
     return {
@@ -412,7 +421,7 @@ export class Session implements SessionManager {
   }
 
   private mostRecentlyUsed(): AccountSession | null {
-    return mostRecentlyUsed(this.accounts.values());
+    return mostRecentlyUsed([...this.accounts.values()].filter((a) => !this.leaving.has(a)));
   }
 
   private persist(pending?: PendingTokens): Promise<void> {
