@@ -17,6 +17,7 @@ import {
 import type { ModelList, Status } from '../core/api/protocol';
 import { resolveBrokerEndpoint, type Env } from '../core/paths';
 import { safeText } from '../core/text/safe-text';
+import { VERSION } from '../core/version';
 import { parseArgs, parseSeconds, USAGE, UsageError, type Command, type Parsed } from './args';
 import { openBrowser } from './browser';
 import { accountsCommand, logoutCommand, switchCommand, usageCommand } from './accounts';
@@ -29,8 +30,7 @@ import { formatModelLines, formatModelNotes } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, terminalLines } from './format';
 import { APPROVAL_PENDING, rpcExitCode, writeStdout } from './token-fast';
 
-declare const __KEYBRIDGE_VERSION__: string | undefined;
-export const VERSION = typeof __KEYBRIDGE_VERSION__ === 'string' ? __KEYBRIDGE_VERSION__ : '0.0.0-dev';
+export { VERSION };
 
 export const EXIT = { ok: 0, error: 1, usage: 2, notSignedIn: 4, interrupted: 130 } as const;
 

@@ -4,7 +4,9 @@
  */
 import type {
   AccountList,
+  BrowserSignInResult,
   CodexStatus,
+  DeviceSignInResult,
   ParamsOf,
   RendererMethod,
   ResultOf,
@@ -13,9 +15,7 @@ import type {
   UsageNotice,
 } from './protocol';
 
-/** The two answers of `auth.login`: the browser's authorization URL, or a device sign-in's page and code. */
-export type BrowserSignInResult = Extract<ResultOf<'auth.login'>, { url: string }>;
-export type DeviceSignInResult = Extract<ResultOf<'auth.login'>, { userCode: string }>;
+export type { BrowserSignInResult, DeviceSignInResult } from './protocol';
 
 /** `auth.login` without `method: 'device'` always answers the browser's shape; this says so to the compiler. */
 export function asBrowserSignIn(result: ResultOf<'auth.login'>): BrowserSignInResult {

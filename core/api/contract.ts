@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type * as P from './protocol';
-import { methodNames, type EventName, type MethodName, type MethodTypes } from './protocol';
+import { methodNames, topics, type EventName, type MethodName, type MethodTypes } from './protocol';
 
 export {
   PROTOCOL_VERSION,
@@ -335,8 +335,8 @@ export const methods = {
     result: Usage,
   },
   subscribe: {
-    params: z.object({ topics: z.array(z.enum(['status', 'credentials'])).max(8) }).strict(),
-    result: z.object({ topics: z.array(z.enum(['status', 'credentials'])) }),
+    params: z.object({ topics: z.array(z.enum(topics)).max(8) }).strict(),
+    result: z.object({ topics: z.array(z.enum(topics)) }),
   },
 } as const satisfies MethodSchemas;
 

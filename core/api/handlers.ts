@@ -9,14 +9,9 @@ import { KeybridgeError } from '../errors';
 import type { SessionManager } from '../session/types';
 import { PROTOCOL_VERSION, type Status } from './contract';
 import type { Service } from './service';
+import { VERSION } from '../version';
 
-/** Set by the builds (scripts/build-node.mjs, build-electron.mjs) from package.json; absent under tsx/vitest. */
-declare const __KEYBRIDGE_VERSION__: string | undefined;
-
-export const SERVER_INFO = {
-  name: 'keybridge',
-  version: typeof __KEYBRIDGE_VERSION__ === 'string' ? __KEYBRIDGE_VERSION__ : '0.0.0-dev',
-};
+export const SERVER_INFO = { name: 'keybridge', version: VERSION };
 
 export function createService(
   session: SessionManager,

@@ -4,7 +4,8 @@
  * loses only its own connection (server.ts holds the socket and every connection).
  */
 import type net from 'node:net';
-import { grants, PROTOCOL_VERSION, RpcErrorCode, type MethodName } from '../api/contract';
+import { grants, PROTOCOL_VERSION, RpcErrorCode } from '../api/contract';
+import type { Topic } from '../api/protocol';
 import type { CallContext, PeerInfo, Service } from '../api/service';
 import { isSafeText } from '../text/safe-text';
 import { toolNameProblem } from '../text/tool-name';
@@ -22,10 +23,6 @@ import {
   toRpcError,
   type RpcId,
 } from './jsonrpc';
-
-export type Topic = 'status' | 'credentials';
-
-const BROKER_METHODS: ReadonlySet<string> = new Set(grants.broker);
 
 /** A peer that stops reading while we keep writing is dropped before it can make us hold unbounded memory. */
 const MAX_BUFFERED_WRITE_BYTES = 8 * 1024 * 1024;
@@ -210,8 +207,7 @@ export class Connection {
         `Call hello first: the first request on a connection must be hello {protocol: ${PROTOCOL_VERSION}, client: {name}}.`,
       );
     }
-    // The grant is a set of contract names: a name in it needs no other check (checkMethod words the refusal).
-    const name = BROKER_METHODS.has(method) ? (method as MethodName) : checkMethod(method, grants.broker);
+    const name = checkMethod(method, grants.broker);
     return call(this.broker.service, name, params, this.ctx, this.own);
   }
 

@@ -173,27 +173,10 @@ export function checkMethod(method: string, granted: readonly string[]): MethodN
 type Handler = (params: unknown, ctx: CallContext) => Promise<unknown>;
 
 /**
- * The one dispatch step every JSON-RPC transport (broker, WebSocket) shares: the method must be in `granted`,
- * its params must match the contract, and the Service's handler gets the parsed params. `local` answers
- * methods the transport handles itself (the broker's per-connection `subscribe`). Returns the method's name
- * with the handler's result, so a transport can check the result against the contract.
- */
-export async function dispatch(
-  service: Service,
-  method: string,
-  params: unknown,
-  ctx: CallContext,
-  granted: readonly string[],
-  local?: Partial<Record<MethodName, (parsed: unknown) => unknown>>,
-): Promise<{ name: MethodName; result: unknown }> {
-  const name = checkMethod(method, granted);
-  return { name, result: await call(service, name, params, ctx, local) };
-}
-
-/**
- * `dispatch` after `checkMethod`, for a transport on its hot path (the broker): the params check, without
- * wrapping the handler's promise in another. Throws synchronously when the params are refused; returns the
- * handler's own result (a promise, or a value from `local`).
+ * A granted method (after `checkMethod`) run on the Service: its params checked against the contract, the
+ * handler given the parsed params, without wrapping the handler's promise in another (the broker's hot path).
+ * `local` answers methods the transport handles itself (the broker's per-connection `subscribe`). Throws
+ * synchronously when the params are refused; returns the handler's own result (a promise, or a value).
  */
 export function call(
   service: Service,

@@ -8,8 +8,6 @@
  */
 import { encodeLine } from './framing';
 
-export { encodeLine } from './framing';
-
 /** A host that sends this much without a newline is not a Keybridge host: the client gives up. */
 const MAX_HOST_UNTERMINATED = 32 * 1024 * 1024;
 

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { peerPidFromSs, socketPeer, sshPeer } from './peer';
+import { peersFromSs, socketPeer, sshPeer } from './peer';
 import { tempDir } from '../../test/support/broker-harness';
 
 let tmp: { dir: string; cleanup(): Promise<void> };
@@ -103,7 +103,9 @@ describe('sshPeer', () => {
   );
 });
 
-describe('peerPidFromSs', () => {
+describe('peersFromSs', () => {
+  const peerPidFromSs = (table: string, inode: string) => peersFromSs(table).get(inode)?.pid;
+
   const table = [
     'Netid State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process',
     'u_str ESTAB 0      0   * 218432            * 218433 users:(("python3",pid=29242,fd=20))',

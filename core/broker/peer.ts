@@ -144,11 +144,6 @@ export function peersFromSs(table: string): Map<string, SsPeer> {
   return peers;
 }
 
-/** The pid of the socket whose peer is `inode` (our end), from `ss -xpn` output. */
-export function peerPidFromSs(table: string, inode: string): number | undefined {
-  return peersFromSs(table).get(inode)?.pid;
-}
-
 async function executableOf(pid: number): Promise<string | undefined> {
   if (process.platform === 'linux') {
     try {

@@ -13,14 +13,15 @@ import type { Status } from '../api/contract';
 import type { BrokerNotice, Service } from '../api/service';
 import { redact } from '../errors';
 import { isNamedPipe } from '../paths';
-import { Connection, type BrokerContext, type Topic } from './connection';
+import { topics, type Topic } from '../api/protocol';
+import { Connection, type BrokerContext } from './connection';
 import { listen, preparePrivateFolder, removeStaleSocket } from './socket-file';
 
-export type { Topic } from './connection';
+export type { Topic } from '../api/protocol';
 
 /** Topics that deliver notifications: `credentials` when the Service sends broker notices (tools-service.ts). */
 const STATUS_ONLY: ReadonlySet<Topic> = new Set<Topic>(['status']);
-const ALL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(['status', 'credentials']);
+const ALL_TOPICS: ReadonlySet<Topic> = new Set<Topic>(topics);
 
 export interface BrokerOptions {
   socketPath: string;
