@@ -9,7 +9,7 @@ import type { Env } from '../core/paths';
 import { UsageError } from './args';
 
 /** Calls that wait for the user, and how long the CLI waits for them at least. */
-export const WAITING_CALL_MS: Readonly<Record<string, number>> = {
+const WAITING_CALL_MS: Readonly<Record<string, number>> = {
   'auth.wait': 10 * 60_000,
   'credentials.get': APPROVAL_WAIT_MS,
   'credentials.invalidate': APPROVAL_WAIT_MS,
@@ -26,8 +26,7 @@ export function plainDeadlineMs(env: Env): number {
   return n * 1000;
 }
 
-/** The deadline of one call. */
-export function deadlineFor(method: string, env: Env): number {
-  const plain = plainDeadlineMs(env);
-  return Math.max(plain, WAITING_CALL_MS[method] ?? 0);
+/** The deadline of one call, given the plain calls' deadline (plainDeadlineMs). */
+export function deadlineFor(method: string, plainMs: number): number {
+  return Math.max(plainMs, WAITING_CALL_MS[method] ?? 0);
 }

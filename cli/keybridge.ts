@@ -25,7 +25,7 @@ import { codexCommand } from './codex';
 import { codexSync } from './codex-sync';
 import { loginWithDevice } from './login-device';
 import { remoteSsh } from './remote-ssh';
-import { deadlineFor, plainDeadlineMs, WAITING_CALL_MS } from './deadlines';
+import { deadlineFor, plainDeadlineMs } from './deadlines';
 import { formatModelLines, formatModelNotes } from './models-format';
 import { accountLabel, formatStatus, statusExitCode, terminalLines } from './format';
 import { APPROVAL_PENDING, rpcExitCode, writeStdout } from './token-fast';
@@ -119,7 +119,7 @@ const commands: Record<ClientCommand, (client: BrokerClient, args: Parsed, io: I
         io.err(`Could not open a browser (${reason}). Open the URL above yourself.\n`),
       );
     }
-    const minutes = Math.round(deadlineFor('auth.wait', io.env) / 60_000);
+    const minutes = Math.round(deadlineFor('auth.wait', plainDeadlineMs(io.env)) / 60_000);
     io.err(`Waiting for the browser… (Ctrl+C to cancel) — at most ${minutes} minutes.\n`);
     let interrupted = false;
     const onSigint = () => {
@@ -223,17 +223,17 @@ async function withClient<T>(io: Io, fn: (client: BrokerClient) => Promise<T>): 
   // trip (docs/design.md "Quality bars" start-up budget). A failed connection or hello surfaces from that
   // first call.
   const plain = plainDeadlineMs(io.env);
-  const raw = openBroker(
-    resolveBrokerEndpoint(io.env),
-    { name: 'keybridge-cli', version: VERSION, pid: process.pid },
-    { callTimeoutMs: plain },
-  );
+  const raw = openBroker(resolveBrokerEndpoint(io.env), {
+    name: 'keybridge-cli',
+    version: VERSION,
+    pid: process.pid,
+  });
   // Every call has a deadline (cli/deadlines.ts): longer for the ones that wait for the user.
   const client: BrokerClient = {
     ...raw,
     call: (method, params, opts) =>
       raw.call(method, params, {
-        timeoutMs: opts?.timeoutMs ?? Math.max(plain, WAITING_CALL_MS[method] ?? 0),
+        timeoutMs: opts?.timeoutMs ?? deadlineFor(method, plain),
       }),
   };
   // Policy `ask`: the first request waits for the user's answer in Keybridge; say so instead of hanging silently.

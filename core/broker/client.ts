@@ -128,7 +128,6 @@ export function openBroker(
   const fail = (error: BrokerCallError) => {
     if (ended) return;
     ended = true;
-    clearTimeout(helloTimer);
     socket.destroy();
     for (const p of pending.values()) {
       if (p.timer) clearTimeout(p.timer);
@@ -137,21 +136,6 @@ export function openBroker(
     pending.clear();
     for (const cb of closeListeners) cb();
   };
-
-  // Armed from setImmediate, i.e. once the first loop turn has connected and sent hello: the first timer of
-  // a process costs ~0.2 ms to set up, better spent while the host answers than before the request leaves.
-  let helloTimer: ReturnType<typeof setTimeout> | undefined;
-  let helloAnswered = false;
-  setImmediate(() => {
-    if (ended || helloAnswered) return;
-    helloTimer = setTimeout(
-      () =>
-        fail(
-          new BrokerCallError('timeout', `Keybridge did not answer at ${socketPath} within ${timeoutMs} ms.`),
-        ),
-      timeoutMs,
-    );
-  });
 
   const call = (method: string, params?: Record<string, unknown>, callOpts: { timeoutMs?: number } = {}) =>
     new Promise<unknown>((res, rej) => {
@@ -185,12 +169,18 @@ export function openBroker(
       };
       const deadline = callOpts.timeoutMs ?? callTimeoutMs;
       if (deadline > 0 && Number.isFinite(deadline)) {
-        // Armed after this loop turn, like hello's: the first timer of a process is slow to set up.
+        // Armed after this loop turn, once the request has left: the first timer of a process costs ~0.2 ms
+        // to set up, better spent while the host answers than before the request leaves.
         setImmediate(() => {
           if (!pending.has(id)) return;
           entry.timer = setTimeout(() => {
             pending.delete(id);
-            rej(new BrokerCallError('timeout', `Keybridge did not answer ${method} within ${deadline} ms.`));
+            rej(
+              new BrokerCallError(
+                'timeout',
+                `Keybridge did not answer ${method} at ${socketPath} within ${deadline} ms.`,
+              ),
+            );
           }, deadline);
         });
       }
@@ -262,12 +252,9 @@ export function openBroker(
   const info: ClientInfo = { name: client.name };
   if (client.version !== undefined) info.version = client.version;
   if (client.pid !== undefined) info.pid = client.pid;
-  const hello = call('hello', { protocol: PROTOCOL_VERSION, client: info }).then(
-    (server) => {
-      helloAnswered = true;
-      clearTimeout(helloTimer);
-      return server as BrokerClient['server'];
-    },
+  // Hello's own deadline bounds connect + hello; when it passes, its rejection below ends the connection.
+  const hello = call('hello', { protocol: PROTOCOL_VERSION, client: info }, { timeoutMs }).then(
+    (server) => server as BrokerClient['server'],
     (e: Error) => {
       helloError = e instanceof BrokerCallError ? e : new BrokerCallError('protocol', e.message);
       fail(helloError);
