@@ -106,7 +106,12 @@ export async function serve(argv: readonly string[], opts: ServeOptions = {}): P
     // Usage alerts and automatic switches (docs/accounts.md): the terminal is this host's notification area.
     // Emails come from the server: control characters are shown escaped, never interpreted by the terminal.
     host.accounts.onNotice((notice) => {
-      const line = `Keybridge: ${safeText(notice.message)}`;
+      // A terminal line is read later: the reset time stays absolute here.
+      const resets =
+        notice.kind === 'allLimited' && notice.resetsAt
+          ? ` The first limit resets at ${notice.resetsAt}.`
+          : '';
+      const line = `Keybridge: ${safeText(notice.message + resets)}`;
       say(line);
       hostLog?.toFile(line);
     });

@@ -149,8 +149,7 @@ export function createAccountsSlice(
       run({ action: 'signOut', accountId }, async () => {
         await bridge.logout({ account: accountId });
         set({ confirmSignOutOf: null });
-        // The host pushes the new list too; asking keeps a host that does not push right.
-        return bridge.listAccounts();
+        // The new list arrives as the host's `accounts.changed`, as after any change of the accounts.
       }),
 
     dismissNotice(id) {

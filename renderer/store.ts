@@ -8,7 +8,7 @@
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Status } from '../core/api/contract';
-import { accountKey, createAccountSlice, type AccountSlice } from './account-slice';
+import { createAccountSlice, type AccountSlice } from './account-slice';
 import { createAccountsSlice, type AccountsSlice } from './accounts-slice';
 import { createToolsSlice, type ToolsSlice } from './tools-slice';
 import { errorInfo, type ConnectionState, type UiBridge } from './bridge/types';
@@ -59,15 +59,6 @@ export function createKbStore(bridge: UiBridge): KbStore {
       statusVersion++;
       const prev = get().status;
       const stateChanged = prev?.state !== status.state;
-      // Another account became active, or one was added or signed out: the list changed too (a host that
-      // pushes `accounts.changed` makes this a cheap second look).
-      if (
-        prev &&
-        (stateChanged ||
-          accountKey(prev) !== accountKey(status) ||
-          prev.otherAccounts !== status.otherAccounts)
-      )
-        void get().loadAccounts();
       set({
         status,
         // The host already reports this failure in the status: show it once, not twice.

@@ -257,7 +257,8 @@ export class Accounts {
         accountId: active.accountId,
         email: active.email,
         ...(resetsAt ? { resetsAt } : {}),
-        message: `Every signed-in account is at its limit; staying on ${who(active)}.${resetsAt ? ` The first limit resets at ${resetsAt}.` : ''}`,
+        // When the first limit resets travels as `resetsAt`: each shell words it against its own clock.
+        message: `Every signed-in account is at its limit; staying on ${who(active)}.`,
       });
       return;
     }

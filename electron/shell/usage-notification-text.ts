@@ -13,13 +13,12 @@ export function untilText(resetsAt: string | undefined, now: number): string | n
   return `in ${Math.round(hours / 24)} days`;
 }
 
-/** The notification's title and body; the host's message is the body, with the reset time when it lacks it. */
+/** The notification's title and body: the host's message, and when every account is limited, when that ends. */
 export function usageNotification(notice: UsageNotice, now: number): { title: string; body: string } {
   const until = notice.kind === 'allLimited' ? untilText(notice.resetsAt, now) : null;
-  const addReset = until !== null && !/reset/i.test(notice.message);
   return {
     title: noticeTitle(notice),
-    body: addReset ? `${notice.message} The first limit resets ${until}.` : notice.message,
+    body: until !== null ? `${notice.message} The first limit resets ${until}.` : notice.message,
   };
 }
 

@@ -15,9 +15,8 @@ export function Notices() {
   return (
     <div className="notices" role="status" aria-live="polite" aria-label="Usage notices">
       {notices.map((n) => {
-        // Every account limited: say when the first one can work again, unless the host's message does.
-        const resets =
-          n.kind === 'allLimited' && !/reset/i.test(n.message) ? formatResetsIn(n.resetsAt, now) : null;
+        // Every account limited: say when the first one can work again (the host sends the time, not words).
+        const resets = n.kind === 'allLimited' ? formatResetsIn(n.resetsAt, now) : null;
         return (
           <div key={n.id} className={noticeIsWarning(n) ? 'notice notice-warn' : 'notice'}>
             <p className="notice-text">
