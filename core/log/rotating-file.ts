@@ -26,13 +26,12 @@ export class RotatingFile {
 
   write(text: string): void {
     if (this.fd === undefined) return;
-    const bytes = Buffer.byteLength(text);
-    if (this.size > 0 && this.size + bytes > this.opts.maxBytes) this.rotate();
+    const chunk = Buffer.from(text);
+    if (this.size > 0 && this.size + chunk.length > this.opts.maxBytes) this.rotate();
     if (this.fd === undefined) return;
     try {
       // A single line longer than the cap is cut: the cap holds for every file.
-      const chunk = Buffer.from(text);
-      this.size += writeSync(this.fd, chunk, 0, Math.min(bytes, this.opts.maxBytes));
+      this.size += writeSync(this.fd, chunk, 0, Math.min(chunk.length, this.opts.maxBytes));
     } catch {
       // Full disk or a removed folder: the line is lost, the app goes on.
     }
@@ -44,6 +43,12 @@ export class RotatingFile {
   }
 
   private open(): void {
+    this.reopen();
+    // A file already over the cap (left by an older version) starts a new generation now.
+    if (this.size > this.opts.maxBytes) this.rotate();
+  }
+
+  private reopen(): void {
     try {
       this.fd = openSync(this.path, 'a', 0o600);
       // The mode of openSync applies only when it creates the file: tighten one left by an older version too.
@@ -52,8 +57,6 @@ export class RotatingFile {
     } catch {
       this.fd = undefined;
     }
-    // A file already over the cap (left by an older version) starts a new generation now.
-    if (this.size > this.opts.maxBytes) this.rotate();
   }
 
   private rotate(): void {
@@ -72,13 +75,7 @@ export class RotatingFile {
     } catch {
       // Cannot rotate (read-only folder): reopen and keep the cap by not writing past it.
     }
-    try {
-      this.fd = openSync(this.path, 'a', 0o600);
-      fchmodSync(this.fd, 0o600);
-      this.size = fstatSync(this.fd).size;
-      if (this.size >= this.opts.maxBytes) this.close();
-    } catch {
-      this.fd = undefined;
-    }
+    this.reopen();
+    if (this.fd !== undefined && this.size >= this.opts.maxBytes) this.close();
   }
 }

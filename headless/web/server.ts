@@ -16,6 +16,7 @@ import { eventNotification, handleRpcMessage, statusNotification } from './rpc';
 import { isAllowedHost, isAllowedOrigin, securityHeaders } from './security';
 import { WebAuth } from './session-auth';
 import { sendText, serveStatic } from './static-files';
+import { listening } from '../../core/listening';
 
 /**
  * The broker's line limit (docs/client.md "Broker protocol"), applied to the WebSocket too: larger frames
@@ -223,27 +224,17 @@ function pathOf(req: IncomingMessage): string | null {
   return urlOf(req)?.pathname ?? null;
 }
 
-function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (e: NodeJS.ErrnoException) => {
-      server.off('listening', onListening);
-      if (e.code === 'EADDRINUSE') {
-        reject(
-          new KeybridgeError(
-            'port_in_use',
-            `Port ${port} is already in use on 127.0.0.1, so the Keybridge UI cannot start there. Choose another with --port N, or leave --port out to use a free one.`,
-            { cause: e },
-          ),
-        );
-      } else reject(e);
-    };
-    const onListening = () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    };
-    server.once('error', onError);
-    server.once('listening', onListening);
-    server.listen(port, '127.0.0.1');
-  });
+async function listen(server: ReturnType<typeof createServer>, port: number): Promise<number> {
+  try {
+    await listening(server, () => server.listen(port, '127.0.0.1'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    throw new KeybridgeError(
+      'port_in_use',
+      `Port ${port} is already in use on 127.0.0.1, so the Keybridge UI cannot start there. Choose another with --port N, or leave --port out to use a free one.`,
+      { cause: e },
+    );
+  }
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
 }
