@@ -42,7 +42,8 @@ export function resolveStaticPath(root: string, pathname: string): Resolved {
   if (!decoded.startsWith('/') || decoded.includes('\0') || decoded.includes('\\'))
     return { kind: 'refused' };
   const segments = decoded.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '..' || s === '.' || s.startsWith('.'))) return { kind: 'refused' };
+  // Dot files and folders, and with them `.` and `..`.
+  if (segments.some((s) => s.startsWith('.'))) return { kind: 'refused' };
   const relative = segments.length === 0 ? 'index.html' : segments.join('/');
   const base = resolve(root);
   const full = resolve(base, relative);

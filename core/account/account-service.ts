@@ -27,6 +27,7 @@ import type { ChatgptClient } from './chatgpt-client';
 import { cacheAgeMs, type CachedModels, type ModelCache } from './model-cache';
 import { limitReached, namedWindows } from './usage-windows';
 import { tellEach } from '../listeners';
+import { NO_ACCOUNT_ID } from '../vault/contents';
 
 /** The session as this service needs it (core/session's Session fits). */
 export interface AccountSession {
@@ -92,7 +93,6 @@ interface CurrentAccount {
 }
 
 /** Key for accounts whose token names no account id (not seen from OpenAI, but possible elsewhere). */
-const NO_ACCOUNT_ID = 'default';
 
 export class AccountService {
   private readonly session: AccountSession;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { accountFromClaims, accountFromTokens, decodeJwtPayload } from './claims';
+import { decodeJwtPayload } from '../jwt';
+import { accountFromClaims, accountFromTokens } from './claims';
 
 const jwt = (payload: object) =>
   ['e30', Buffer.from(JSON.stringify(payload)).toString('base64url'), 'sig'].join('.');

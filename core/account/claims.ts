@@ -6,8 +6,6 @@
 import type { AccountInfo } from '../api/contract';
 import { decodeJwtPayload } from '../jwt';
 
-export { decodeJwtPayload };
-
 export const OPENAI_AUTH_CLAIM = 'https://api.openai.com/auth';
 export const OPENAI_PROFILE_CLAIM = 'https://api.openai.com/profile';
 

@@ -24,8 +24,6 @@ export interface LoopbackReceiver {
   readonly port: number;
   /** `http://localhost:PORT/auth/callback` — the redirect OpenAI registered for the Codex client. */
   readonly redirectUri: string;
-  /** The addresses held, e.g. `127.0.0.1:1455` and `[::1]:1455`. */
-  readonly addresses: readonly string[];
   /**
    * Stops listening (the port is free when this resolves). `graceful` lets an answer being written finish;
    * otherwise open connections are cut.
@@ -98,7 +96,7 @@ export async function startLoopbackReceiver(
   for (const wanted of ports) {
     const servers: Server[] = [];
     let port = wanted;
-    let busyHere: string | undefined;
+    let takenAt: { address: string; code: string } | undefined;
     for (const host of hosts) {
       const server = createServer(handler);
       try {
@@ -109,7 +107,7 @@ export async function startLoopbackReceiver(
         const code = (e as NodeJS.ErrnoException).code;
         await Promise.all(servers.map(closeServer));
         if (code === 'EADDRINUSE' || code === 'EACCES') {
-          busyHere = `${shown(host, port)} (${code})`;
+          takenAt = { address: shown(host, port), code };
           break;
         }
         throw new KeybridgeError(
@@ -119,10 +117,10 @@ export async function startLoopbackReceiver(
         );
       }
     }
-    if (busyHere !== undefined) {
+    if (takenAt !== undefined) {
       busy.push(wanted);
-      taken.push(busyHere.split(' ')[0]!);
-      log(`Sign-in: port ${wanted} is busy: ${busyHere} is taken.`);
+      taken.push(takenAt.address);
+      log(`Sign-in: port ${wanted} is busy: ${takenAt.address} (${takenAt.code}) is taken.`);
       continue;
     }
     base = `http://localhost:${port}`;
@@ -132,7 +130,6 @@ export async function startLoopbackReceiver(
     return {
       port,
       redirectUri: `${base}${LOOPBACK_CALLBACK_PATH}`,
-      addresses: hosts.map((h) => shown(h, port)),
       close(graceful = false) {
         closed ??= Promise.all(
           servers.map((server) => {

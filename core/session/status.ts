@@ -98,7 +98,7 @@ export function methodOf(a: SignInAttempt): SignInMethod {
   return a.device ? 'device' : 'browser';
 }
 
-export function iso(ms: number): string {
+function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 

@@ -24,7 +24,3 @@ export function toolNameProblem(name: unknown): string | undefined {
   if (name !== name.trim()) return 'the tool name must not start or end with a space';
   return undefined;
 }
-
-export function isValidToolName(name: unknown): name is string {
-  return toolNameProblem(name) === undefined;
-}

@@ -9,11 +9,8 @@ import {
   rendererEvent,
   rendererStatus,
   type GateAnswer,
-  type GateError,
 } from '../../core/api/renderer-gate';
 import type { CallContext, Service } from '../../core/api/service';
-
-export type IpcError = GateError;
 
 /** What `keybridge:invoke` answers. The preload turns `ok: false` into a rejection with `{code, message}`. */
 export type InvokeEnvelope = GateAnswer;
