@@ -24,8 +24,8 @@ export function blockingWindow(
   const windows = usage?.windows ?? [];
   const full = windows.filter((w) => w.usedPercent >= 100);
   if (full.length > 0) return full.find((w) => w.name === 'weekly') ?? full[0]!;
-  if (!usage?.limitReached || windows.length === 0) return null;
-  return windows.reduce((a, b) => (b.usedPercent > a.usedPercent ? b : a));
+  if (!usage?.limitReached) return null;
+  return fullestWindow(windows);
 }
 
 /** "Weekly limit reached" — what the UI says is blocking. */

@@ -5,8 +5,7 @@
  */
 import { connectBroker } from '../../core/broker/client';
 import type { HostEnv, RunningHost } from './host';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from './signed-in-host';
 
 /** Returns `[lastBefore, …every token handed out in this round]`. The host is stopped when it returns. */
 export async function killDuringRefreshes(
